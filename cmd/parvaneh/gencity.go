@@ -1,0 +1,6 @@
+package main
+
+import "context"
+
+// TODO(stub): replaced by the owner of this subcommand.
+func runGenCity(ctx context.Context, env *cliEnv, args []string) error { return errUsage }
