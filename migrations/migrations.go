@@ -5,8 +5,10 @@ package migrations
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"embed"
+	"encoding/hex"
 	"fmt"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
@@ -46,4 +48,23 @@ func UpURL(ctx context.Context, databaseURL string) error {
 	}
 	defer db.Close()
 	return Up(ctx, db)
+}
+
+// Fingerprint identifies the schema these migrations build: a hash of every
+// migration file. Test helpers key their migrated template databases by it.
+func Fingerprint() (string, error) {
+	entries, err := files.ReadDir(".") // sorted by name, so the hash is stable
+	if err != nil {
+		return "", fmt.Errorf("migrations: listing: %w", err)
+	}
+	h := sha256.New()
+	for _, e := range entries {
+		b, err := files.ReadFile(e.Name())
+		if err != nil {
+			return "", fmt.Errorf("migrations: reading %s: %w", e.Name(), err)
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00", e.Name(), len(b))
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
