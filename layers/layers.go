@@ -159,4 +159,7 @@ type PlanVersion struct {
 	ImportedAt     time.Time `json:"imported_at"`
 	MeasureSRID    int       `json:"measure_srid"`
 	RulePack       string    `json:"rule_pack"`
+	// Extent is the metric envelope of all the version's features: a
+	// geometry outside it is outside the municipality.
+	Extent geom.Envelope `json:"-"`
 }
