@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"slices"
 	"sync"
@@ -62,18 +63,10 @@ func (s *Store) Import(ctx context.Context, b *layers.Bundle) (layers.PlanVersio
 	if s.closed {
 		return layers.PlanVersion{}, errClosed
 	}
-	v.pv = layers.PlanVersion{
-		ID:             int64(len(s.versions) + 1),
-		Municipality:   muni,
-		MunicipalityFa: b.Manifest.MunicipalityFa,
-		Seq:            len(s.byMuni[muni]) + 1,
-		Label:          b.Manifest.PlanVersion,
-		EffectiveFrom:  b.Manifest.EffectiveFrom,
-		// PostgreSQL keeps microseconds; so does this, for equal answers.
-		ImportedAt:  time.Now().UTC().Truncate(time.Microsecond),
-		MeasureSRID: b.Manifest.MeasureSRID,
-		RulePack:    b.Manifest.RulePack,
-	}
+	v.pv.ID = int64(len(s.versions) + 1)
+	v.pv.Seq = len(s.byMuni[muni]) + 1
+	// PostgreSQL keeps microseconds; so does this, for equal answers.
+	v.pv.ImportedAt = time.Now().UTC().Truncate(time.Microsecond)
 	s.versions = append(s.versions, v)
 	s.byMuni[muni] = append(s.byMuni[muni], v)
 	return v.pv, nil
@@ -166,11 +159,10 @@ func (s *Store) ParcelsAt(_ context.Context, version int64, pt geom.XY) ([]layer
 	if err != nil {
 		return nil, err
 	}
-	return v.parcelsAt(v.parcels.intersecting(geom.NewPointXY(pt.X, pt.Y).AsGeometry(), 0)), nil
+	return v.parcelsAt(v.parcels.intersecting(geom.NewPointXY(pt.X, pt.Y).AsGeometry(), math.MaxInt)), nil
 }
 
-// ParcelsIn returns up to limit parcels (all when limit ≤ 0) intersecting
-// env, by id.
+// ParcelsIn returns up to limit parcels intersecting env, by id.
 func (s *Store) ParcelsIn(_ context.Context, version int64, env geom.Envelope, limit int) ([]layers.Parcel, error) {
 	v, err := s.version(version)
 	if err != nil {
@@ -187,8 +179,7 @@ func (v *version) parcelsAt(idx []int) []layers.Parcel {
 	return out
 }
 
-// Features returns up to limit features (all when limit ≤ 0) of a layer
-// intersecting env, by id.
+// Features returns up to limit features of a layer intersecting env, by id.
 func (s *Store) Features(_ context.Context, version int64, layer layers.Layer, env geom.Envelope, limit int) ([]layers.Feature, error) {
 	v, err := s.version(version)
 	if err != nil {

@@ -102,12 +102,12 @@ func (ly *layer[T]) search(env geom.Envelope) []int {
 	return out
 }
 
-// intersecting returns up to limit (all when limit ≤ 0) positions, by id, of
-// the features that intersect g itself, not only its envelope.
+// intersecting returns up to limit positions, by id, of the features that
+// intersect g itself, not only its envelope.
 func (ly *layer[T]) intersecting(g geom.Geometry, limit int) []int {
 	var out []int
 	for _, i := range ly.search(g.Envelope()) {
-		if limit > 0 && len(out) == limit {
+		if len(out) >= limit {
 			break
 		}
 		if geom.Intersects(ly.geoms[i].AsGeometry(), g) {
@@ -126,8 +126,18 @@ func (ly *layer[T]) features(env geom.Envelope, limit int) []layers.Feature {
 	return out
 }
 
+// newVersion copies and indexes a bundle; the caller numbers it (ID, Seq,
+// ImportedAt).
 func newVersion(b *layers.Bundle) (*version, error) {
-	v := &version{}
+	m := b.Manifest
+	v := &version{pv: layers.PlanVersion{
+		Municipality:   m.Municipality,
+		MunicipalityFa: m.MunicipalityFa,
+		Label:          m.PlanVersion,
+		EffectiveFrom:  m.EffectiveFrom,
+		MeasureSRID:    m.MeasureSRID,
+		RulePack:       m.RulePack,
+	}}
 	var err error
 	if v.parcels, err = newLayer(parcelKind, b.Parcels); err != nil {
 		return nil, err
@@ -152,6 +162,12 @@ func newVersion(b *layers.Bundle) (*version, error) {
 		v.parcelByWKB[string(g.AsBinary())] = i
 	}
 	v.memo = make([]atomic.Pointer[layers.Measurement], len(v.parcels.items))
+	for _, envs := range [][]geom.Envelope{v.parcels.envs, v.masters.envs, v.detailed.envs,
+		v.streets.envs, v.overlays.envs, v.blocks.envs} {
+		for _, e := range envs {
+			v.pv.Extent = v.pv.Extent.ExpandToIncludeEnvelope(e)
+		}
+	}
 	return v, nil
 }
 
@@ -167,8 +183,8 @@ func same[T any](x T) T { return x }
 
 // The kinds below also fix Feature.Properties: the contract's property names,
 // typed as in the bundle (text string, measures float64, money int64,
-// max_floors int, no_build bool); an optional property appears only when set
-// (non-empty text, non-nil number, no_build when true).
+// max_floors int, no_build bool, always present); an optional text or number
+// appears only when set.
 
 var parcelKind = kind[layers.Parcel]{
 	layer: layers.Parcels,
@@ -248,9 +264,7 @@ var overlayKind = kind[layers.Overlay]{
 		if o.MaxFloors != nil {
 			props["max_floors"] = *o.MaxFloors
 		}
-		if o.NoBuild {
-			props["no_build"] = true
-		}
+		props["no_build"] = o.NoBuild
 		setText(props, "name", o.Name)
 		setText(props, "name_fa", o.NameFa)
 		return layers.Feature{Layer: layers.Overlays, ID: o.ID, Properties: props, Geom: o.Geom}

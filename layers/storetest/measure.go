@@ -159,7 +159,7 @@ func testMeasureAttributes(t *testing.T, s layers.Store, v int64) {
 // once (run with -race) and expects the hand-computed answers.
 func testMeasureConcurrently(t *testing.T, s layers.Store, v int64) {
 	ctx := t.Context()
-	parcels, err := s.ParcelsIn(ctx, v, envOf(0, -1000, -1000, 8000, 1000), 0)
+	parcels, err := s.ParcelsIn(ctx, v, envOf(0, -1000, -1000, 8000, 1000), 100)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -138,6 +138,19 @@ func testVersions(t *testing.T, s layers.Store, vs imported) {
 	if got[0].ID != vs.v1.ID || got[2].ID != vs.v3.ID {
 		t.Errorf("Versions ids %d..%d, Import returned %d..%d", got[0].ID, got[2].ID, vs.v1.ID, vs.v3.ID)
 	}
+	// The extent spans every layer: here the master plan reaches furthest.
+	for _, tc := range []struct {
+		what string
+		pv   layers.PlanVersion
+		want geom.Envelope
+	}{
+		{"Import v1", vs.v1, envOf(0, -100, -100, 6100, 100)},
+		{"Versions v1", got[0], envOf(0, -100, -100, 6100, 100)},
+		{"Versions v2", got[1], cellEnv(0)},
+		{"Import Dovom", vs.dovom, cellEnv(0)},
+	} {
+		checkEnvelope(t, tc.what+" extent", tc.pv.Extent, tc.want)
+	}
 	if vs.dovom.Seq != 1 {
 		t.Errorf("Dovom's first version has Seq %d, want 1 (Seq counts per municipality)", vs.dovom.Seq)
 	}
@@ -174,6 +187,8 @@ func testVersionAsOf(t *testing.T, s layers.Store, vs imported) {
 			t.Errorf("VersionAsOf(%s, %s) = %+v, %v; want ErrNotFound", tc.muni, tc.asOf, pv, err)
 		case tc.want != 0 && (err != nil || pv.ID != tc.want):
 			t.Errorf("VersionAsOf(%s, %s) = version %d, %v; want %d", tc.muni, tc.asOf, pv.ID, err, tc.want)
+		case tc.want != 0 && pv.Extent.IsEmpty():
+			t.Errorf("VersionAsOf(%s, %s) has no extent", tc.muni, tc.asOf)
 		}
 	}
 }
@@ -224,10 +239,15 @@ func checkGeom(t *testing.T, what string, got, want geom.MultiPolygon) {
 	if math.Abs(got.Area()-want.Area()) > AreaTolerance {
 		t.Errorf("%s: area %v, want %v", what, got.Area(), want.Area())
 	}
-	gl, gh, _ := got.Envelope().MinMaxXYs()
-	wl, wh, _ := want.Envelope().MinMaxXYs()
-	if gl.Sub(wl).Length() > 1e-6 || gh.Sub(wh).Length() > 1e-6 {
-		t.Errorf("%s: envelope %v, want %v", what, got.Envelope(), want.Envelope())
+	checkEnvelope(t, what+" envelope", got.Envelope(), want.Envelope())
+}
+
+func checkEnvelope(t *testing.T, what string, got, want geom.Envelope) {
+	t.Helper()
+	gl, gh, _ := got.MinMaxXYs()
+	wl, wh, _ := want.MinMaxXYs()
+	if got.IsEmpty() || gl.Sub(wl).Length() > 1e-6 || gh.Sub(wh).Length() > 1e-6 {
+		t.Errorf("%s: %v, want %v", what, got, want)
 	}
 }
 
@@ -284,7 +304,7 @@ func testParcelsIn(t *testing.T, s layers.Store, v int64) {
 	}{
 		{"two cells", twoCells, 10, []string{"A-1", "A-2", "B-1"}},
 		{"limit keeps the first ids", twoCells, 2, []string{"A-1", "A-2"}},
-		{"limit 0 is no limit", twoCells, 0, []string{"A-1", "A-2", "B-1"}},
+		{"limit 0 finds none", twoCells, 0, nil},
 		{"touching an edge", envOf(0, 40, 0, 50, 10), 10, []string{"A-2"}},
 		{"inside a hole, not the parcel", envOf(5, 12, 12, 18, 18), 10, nil},
 		{"everything", envOf(0, -1000, -1000, 8000, 1000), 100, []string{"A-1", "A-2", "B-1", "C-1", "D-1", "E-1", "F-1", "G-1"}},
