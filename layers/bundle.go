@@ -10,9 +10,12 @@ import (
 	"io"
 	"io/fs"
 	"math"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/peterstace/simplefeatures/geom"
@@ -244,51 +247,43 @@ func yamlKind(n *yaml.Node) string {
 	return fmt.Sprintf("%s %q", strings.TrimPrefix(n.Tag, "!!"), n.Value)
 }
 
-// layerSpec says how to read one layer: which file, whether it must be
-// there, its id property, and how to take a valid feature's properties.
+// layerSpec says how to read one layer: its file, whether the file must be
+// there, its id property, and how to build its feature type from a
+// feature's properties and prepared geometry.
 type layerSpec struct {
 	layer    Layer
 	required bool
 	idProp   string
-	add      func(b *Bundle, p *props, g geom.MultiPolygon)
+	build    func(p *props, g geom.MultiPolygon) any
 }
 
 var layerSpecs = []layerSpec{
-	{Parcels, true, "parcel_id", func(b *Bundle, p *props, g geom.MultiPolygon) {
+	{Parcels, true, "parcel_id", func(p *props, g geom.MultiPolygon) any {
 		f := Parcel{ID: p.id, Address: p.str("address", false), AddressFa: p.str("address_fa", false), Geom: g}
 		if v, ok := p.number("registered_area_m2", false, positive); ok {
 			f.RegisteredArea = &v
 		}
-		b.Parcels = append(b.Parcels, f)
+		return f
 	}},
-	{MasterPlan, false, "zone_id", func(b *Bundle, p *props, g geom.MultiPolygon) {
-		b.MasterZones = append(b.MasterZones, MasterZone{
+	{MasterPlan, false, "zone_id", func(p *props, g geom.MultiPolygon) any {
+		return MasterZone{
 			ID:          p.id,
 			LandUse:     p.enum("land_use", landUses),
 			DensityBand: p.enum("density_band", densityBands),
 			Name:        p.str("name", false),
 			NameFa:      p.str("name_fa", false),
 			Geom:        g,
-		})
+		}
 	}},
-	{DetailedPlan, true, "zone_id", func(b *Bundle, p *props, g geom.MultiPolygon) {
-		b.DetailedPlan = append(b.DetailedPlan, DetailedZone{
-			ID:     p.id,
-			Code:   p.str("code", true),
-			Name:   p.str("name", false),
-			NameFa: p.str("name_fa", false),
-			Geom:   g,
-		})
+	{DetailedPlan, true, "zone_id", func(p *props, g geom.MultiPolygon) any {
+		return DetailedZone{ID: p.id, Code: p.str("code", true), Name: p.str("name", false), NameFa: p.str("name_fa", false), Geom: g}
 	}},
-	{Streets, true, "street_id", func(b *Bundle, p *props, g geom.MultiPolygon) {
+	{Streets, true, "street_id", func(p *props, g geom.MultiPolygon) any {
 		width, _ := p.number("width_m", true, positive)
 		planned, _ := p.number("planned_width_m", true, nonNegative)
-		b.Streets = append(b.Streets, Street{
-			ID: p.id, Width: width, PlannedWidth: planned,
-			Name: p.str("name", false), NameFa: p.str("name_fa", false), Geom: g,
-		})
+		return Street{ID: p.id, Width: width, PlannedWidth: planned, Name: p.str("name", false), NameFa: p.str("name_fa", false), Geom: g}
 	}},
-	{Overlays, false, "overlay_id", func(b *Bundle, p *props, g geom.MultiPolygon) {
+	{Overlays, false, "overlay_id", func(p *props, g geom.MultiPolygon) any {
 		f := Overlay{ID: p.id, Kind: p.str("kind", true), NoBuild: p.boolean("no_build"),
 			Name: p.str("name", false), NameFa: p.str("name_fa", false), Geom: g}
 		if v, ok := p.number("max_height_m", false, nonNegative); ok {
@@ -298,14 +293,32 @@ var layerSpecs = []layerSpec{
 			n := int(v)
 			f.MaxFloors = &n
 		}
-		b.Overlays = append(b.Overlays, f)
+		return f
 	}},
-	{ValueBlocks, true, "block_id", func(b *Bundle, p *props, g geom.MultiPolygon) {
+	{ValueBlocks, true, "block_id", func(p *props, g geom.MultiPolygon) any {
 		pv, _ := p.integer("p_value", true)
 		txr, _ := p.integer("tx_value_residential", true)
 		txc, _ := p.integer("tx_value_commercial", true)
-		b.ValueBlocks = append(b.ValueBlocks, ValueBlock{ID: p.id, P: pv, TxResidential: txr, TxCommercial: txc, Geom: g})
+		return ValueBlock{ID: p.id, P: pv, TxResidential: txr, TxCommercial: txc, Geom: g}
 	}},
+}
+
+// add appends a feature built by a layerSpec to its layer.
+func (b *Bundle) add(f any) {
+	switch f := f.(type) {
+	case Parcel:
+		b.Parcels = append(b.Parcels, f)
+	case MasterZone:
+		b.MasterZones = append(b.MasterZones, f)
+	case DetailedZone:
+		b.DetailedPlan = append(b.DetailedPlan, f)
+	case Street:
+		b.Streets = append(b.Streets, f)
+	case Overlay:
+		b.Overlays = append(b.Overlays, f)
+	case ValueBlock:
+		b.ValueBlocks = append(b.ValueBlocks, f)
+	}
 }
 
 var (
@@ -319,6 +332,17 @@ type rawFeature struct {
 	Type       json.RawMessage `json:"type"`
 	Geometry   json.RawMessage `json:"geometry"`
 	Properties json.RawMessage `json:"properties"`
+	// notObject is the JSON type of an element of "features" that is not
+	// an object at all.
+	notObject string
+}
+
+// featureResult is what reading one feature gave.
+type featureResult struct {
+	id       string
+	feature  any
+	problems []Problem
+	warnings []Problem
 }
 
 // readLayer reads one layer file feature by feature. It returns an error
@@ -419,7 +443,10 @@ func isWGS84(crsName string) bool {
 }
 
 // readFeatures reads the "features" array; ok is false when the file
-// cannot be read further.
+// cannot be read further. Decoding the stream is sequential; checking,
+// projecting and repairing are spread over the CPUs a batch at a time, and
+// the results merged in file order, so problems come in order and the first
+// of two equal ids is the original.
 func (r *bundleReader) readFeatures(spec layerSpec, dec *json.Decoder) (ok bool, err error) {
 	file := spec.layer.File()
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
@@ -427,54 +454,89 @@ func (r *bundleReader) readFeatures(spec layerSpec, dec *json.Decoder) (ok bool,
 		return false, nil
 	}
 	ids := make(map[string]int)
-	n := 0
-	for ; dec.More(); n++ {
-		if n%ProgressEvery == 0 && n > 0 {
+	batch := make([]rawFeature, 0, ProgressEvery)
+	results := make([]featureResult, ProgressEvery)
+	n := 0 // features decoded
+	flush := func() {
+		base := n - len(batch)
+		r.readBatch(spec, base, batch, results[:len(batch)])
+		for i, res := range results[:len(batch)] {
+			if res.id != "" {
+				if first, dup := ids[res.id]; dup {
+					r.problem(file, base+i, res.id, spec.idProp, ProblemDuplicateID, "feature %d has the same id", first)
+				} else {
+					ids[res.id] = base + i
+				}
+			}
+			r.problems = append(r.problems, res.problems...)
+			r.warnings = append(r.warnings, res.warnings...)
+			r.b.add(res.feature)
+		}
+		batch = batch[:0]
+		if r.opts.Progress != nil {
+			r.opts.Progress(spec.layer, n)
+		}
+	}
+	for dec.More() {
+		if len(batch) == cap(batch) {
 			if err := r.ctx.Err(); err != nil {
 				return false, fmt.Errorf("reading %s: %w", file, err)
 			}
-			if r.opts.Progress != nil {
-				r.opts.Progress(spec.layer, n)
-			}
+			flush()
 		}
 		var raw rawFeature
 		if err := dec.Decode(&raw); err != nil {
 			var te *json.UnmarshalTypeError
 			if !errors.As(err, &te) {
+				flush()
 				r.problem(file, -1, "", "", ProblemBadSyntax, "in feature %d, at byte %d: %v", n, dec.InputOffset(), err)
 				return false, nil
 			}
-			r.problem(file, n, "", "", ProblemBadStructure, "feature must be an object, got %s", te.Value)
-			continue
+			raw = rawFeature{notObject: te.Value}
 		}
-		r.readFeature(spec, n, raw, ids)
+		batch = append(batch, raw)
+		n++
+	}
+	if len(batch) > 0 || n == 0 {
+		flush()
 	}
 	if _, err := dec.Token(); err != nil {
 		r.problem(file, -1, "", "", ProblemBadSyntax, "after feature %d, at byte %d: %v", n, dec.InputOffset(), err)
 		return false, nil
 	}
-	if r.opts.Progress != nil {
-		r.opts.Progress(spec.layer, n)
-	}
 	return true, nil
 }
 
-func (r *bundleReader) readFeature(spec layerSpec, index int, raw rawFeature, ids map[string]int) {
-	p := &props{r: r, file: spec.layer.File(), index: index}
+// readBatch reads the features of a batch in parallel into results.
+func (r *bundleReader) readBatch(spec layerSpec, base int, batch []rawFeature, results []featureResult) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(batch)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(batch); i = int(next.Add(1) - 1) {
+				results[i] = r.readFeature(spec, base+i, batch[i])
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// readFeature checks one feature and builds it. It only reads the reader's
+// immutable state, so that features can be read concurrently.
+func (r *bundleReader) readFeature(spec layerSpec, index int, raw rawFeature) featureResult {
+	p := &props{file: spec.layer.File(), index: index}
+	if raw.notObject != "" {
+		p.bad("", ProblemBadStructure, "feature must be an object, got %s", raw.notObject)
+		return featureResult{problems: p.problems}
+	}
 	p.parse(raw.Properties)
 	p.id = p.str(spec.idProp, true)
-	if p.id != "" {
-		if first, dup := ids[p.id]; dup {
-			p.bad(spec.idProp, ProblemDuplicateID, "feature %d has the same id", first)
-		} else {
-			ids[p.id] = index
-		}
-	}
 	if t := string(raw.Type); t != `"Feature"` {
 		p.bad("type", ProblemBadStructure, `"type" must be "Feature", got %s`, orAbsent(t))
 	}
 
 	var g geom.MultiPolygon
+	var warnings []Problem
 	if isNullJSON(raw.Geometry) {
 		p.bad("geometry", geo.ReasonEmpty, "feature has no geometry")
 	} else if rg, err := geo.ParseGeometry(raw.Geometry); err != nil {
@@ -485,11 +547,12 @@ func (r *bundleReader) readFeature(spec layerSpec, index int, raw rawFeature, id
 			p.bad("geometry", "", "%v", err)
 		}
 		for _, rep := range repairs {
-			r.warnings = append(r.warnings, Problem{File: p.file, Index: index, FeatureID: p.id, Property: "geometry", Reason: rep.String()})
+			warnings = append(warnings, Problem{File: p.file, Index: index, FeatureID: p.id, Property: "geometry", Reason: rep.String()})
 		}
 		g = m
 	}
-	spec.add(r.b, p, g)
+	f := spec.build(p, g)
+	return featureResult{id: p.id, feature: f, problems: p.problems, warnings: warnings}
 }
 
 func orAbsent(raw string) string {
@@ -503,11 +566,11 @@ func isNullJSON(raw json.RawMessage) bool { return len(raw) == 0 || string(raw) 
 
 // props reads one feature's properties, recording every problem.
 type props struct {
-	r     *bundleReader
-	file  string
-	index int
-	id    string
-	m     map[string]any
+	file     string
+	index    int
+	id       string
+	m        map[string]any
+	problems []Problem
 }
 
 func (p *props) bad(prop, code, format string, args ...any) {
@@ -515,7 +578,7 @@ func (p *props) bad(prop, code, format string, args ...any) {
 	if code != "" {
 		reason = code + ": " + reason
 	}
-	p.r.problems = append(p.r.problems, Problem{File: p.file, Index: p.index, FeatureID: p.id, Property: prop, Reason: reason})
+	p.problems = append(p.problems, Problem{File: p.file, Index: p.index, FeatureID: p.id, Property: prop, Reason: reason})
 }
 
 func (p *props) parse(raw json.RawMessage) {
