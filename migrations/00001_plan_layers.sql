@@ -36,6 +36,11 @@ CREATE TABLE plan_versions (
     imported_at     timestamptz NOT NULL DEFAULT now(),
     measure_srid    integer NOT NULL REFERENCES spatial_ref_sys (srid),
     rule_pack       text NOT NULL,
+    -- the metric envelope of all the version's features (NULL: none)
+    extent_xmin     double precision,
+    extent_ymin     double precision,
+    extent_xmax     double precision,
+    extent_ymax     double precision,
     UNIQUE (municipality_id, seq),
     -- target of the layer tables' (plan_version_id, srid) foreign keys
     UNIQUE (id, measure_srid)

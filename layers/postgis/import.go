@@ -26,8 +26,9 @@ RETURNING id`
 
 // insertVersion takes the municipality's next Seq (imports hold lockImports).
 const insertVersion = `
-INSERT INTO plan_versions (municipality_id, seq, label, effective_from, measure_srid, rule_pack)
-SELECT $1, coalesce(max(seq), 0) + 1, $2, $3, $4, $5
+INSERT INTO plan_versions (municipality_id, seq, label, effective_from, measure_srid, rule_pack,
+                           extent_xmin, extent_ymin, extent_xmax, extent_ymax)
+SELECT $1, coalesce(max(seq), 0) + 1, $2, $3, $4, $5, $6, $7, $8, $9
 FROM plan_versions WHERE municipality_id = $1
 RETURNING id, seq, imported_at`
 
@@ -45,6 +46,7 @@ func (s *Store) Import(ctx context.Context, b *layers.Bundle) (layers.PlanVersio
 // the end, from the calling goroutine.
 func (s *Store) ImportWithProgress(ctx context.Context, b *layers.Bundle, progress func(written int)) (layers.PlanVersion, error) {
 	m := b.Manifest
+	tables := tablesOf(b)
 	pv := layers.PlanVersion{
 		Municipality:   m.Municipality,
 		MunicipalityFa: m.MunicipalityFa,
@@ -52,6 +54,12 @@ func (s *Store) ImportWithProgress(ctx context.Context, b *layers.Bundle, progre
 		EffectiveFrom:  m.EffectiveFrom,
 		MeasureSRID:    m.MeasureSRID,
 		RulePack:       m.RulePack,
+		Extent:         extent(tables),
+	}
+	lo, hi, hasExtent := pv.Extent.MinMaxXYs()
+	extentArgs := []any{nil, nil, nil, nil}
+	if hasExtent {
+		extentArgs = []any{lo.X, lo.Y, hi.X, hi.Y}
 	}
 	doing := fmt.Sprintf("importing %s plan %s", m.Municipality, m.PlanVersion)
 
@@ -68,7 +76,7 @@ func (s *Store) ImportWithProgress(ctx context.Context, b *layers.Bundle, progre
 	if err := tx.QueryRow(ctx, upsertMunicipality, m.Municipality, m.MunicipalityFa).Scan(&municipalityID); err != nil {
 		return layers.PlanVersion{}, wrapErr(doing+": recording the municipality", err)
 	}
-	err = tx.QueryRow(ctx, insertVersion, municipalityID, m.PlanVersion, m.EffectiveFrom, m.MeasureSRID, m.RulePack).
+	err = tx.QueryRow(ctx, insertVersion, append([]any{municipalityID, m.PlanVersion, m.EffectiveFrom, m.MeasureSRID, m.RulePack}, extentArgs...)...).
 		Scan(&pv.ID, &pv.Seq, &pv.ImportedAt)
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.ConstraintName == "plan_versions_measure_srid_fkey" {
@@ -80,7 +88,7 @@ func (s *Store) ImportWithProgress(ctx context.Context, b *layers.Bundle, progre
 	pv.ImportedAt = pv.ImportedAt.UTC()
 
 	written := 0
-	for _, t := range tablesOf(b) {
+	for _, t := range tables {
 		src := &copySource{table: t, version: pv.ID, srid: m.MeasureSRID, written: &written, progress: progress}
 		if err := loadPartition(ctx, tx, t, pv.ID, src); err != nil {
 			return layers.PlanVersion{}, wrapErr(fmt.Sprintf("%s: writing %s", doing, t.layer.File()), err)
@@ -130,6 +138,18 @@ type table struct {
 	n     int
 	// row returns feature i's values for props, and its geometry.
 	row func(i int) ([]any, geom.MultiPolygon)
+}
+
+// extent is the envelope of every feature of every table.
+func extent(tables []table) geom.Envelope {
+	var env geom.Envelope
+	for _, t := range tables {
+		for i := range t.n {
+			_, g := t.row(i)
+			env = env.ExpandToIncludeEnvelope(g.Envelope())
+		}
+	}
+	return env
 }
 
 func (t table) columns() []string {

@@ -15,6 +15,7 @@ import (
 	"github.com/parvaneh/parvaneh/internal/pgtest"
 	"github.com/parvaneh/parvaneh/layers"
 	"github.com/parvaneh/parvaneh/layers/postgis"
+	"github.com/parvaneh/parvaneh/layers/storetest"
 )
 
 func open(t testing.TB) *postgis.Store {
@@ -36,6 +37,12 @@ func mustImport(t testing.TB, s *postgis.Store, b *layers.Bundle) layers.PlanVer
 		t.Fatalf("import: %v", err)
 	}
 	return v
+}
+
+// TestContract runs the store contract suite, which the embedded store
+// passes too.
+func TestContract(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) layers.Store { return open(t) })
 }
 
 func TestImportVersions(t *testing.T) {
@@ -60,6 +67,9 @@ func TestImportVersions(t *testing.T) {
 	if v1.Municipality != "Nemuneh" || v1.MunicipalityFa != "نمونه" || v1.MeasureSRID != srid || v1.RulePack != "nemuneh" ||
 		!v1.EffectiveFrom.Equal(date(2024, 3, 20)) || time.Since(v1.ImportedAt) > time.Minute || v1.ImportedAt.Location() != time.UTC {
 		t.Errorf("version 1 = %+v", v1)
+	}
+	if want := geom.NewEnvelope(geom.XY{X: ox - 100, Y: oy - 100}, geom.XY{X: ox + 200, Y: oy + 110}); v1.Extent != want {
+		t.Errorf("version 1 extent %v, want %v", v1.Extent, want)
 	}
 
 	vs, err := s.Versions(ctx, "Nemuneh")

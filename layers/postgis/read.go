@@ -12,7 +12,8 @@ import (
 )
 
 const selectVersions = `
-SELECT v.id, m.name, m.name_fa, v.seq, v.label, v.effective_from, v.imported_at, v.measure_srid, v.rule_pack
+SELECT v.id, m.name, m.name_fa, v.seq, v.label, v.effective_from, v.imported_at, v.measure_srid, v.rule_pack,
+       v.extent_xmin, v.extent_ymin, v.extent_xmax, v.extent_ymax
 FROM plan_versions v JOIN municipalities m ON m.id = v.municipality_id`
 
 const queryVersions = selectVersions + `
@@ -68,10 +69,17 @@ func (s *Store) VersionAsOf(ctx context.Context, municipality string, asOf time.
 }
 
 func scanVersion(row pgx.CollectableRow) (layers.PlanVersion, error) {
-	var v layers.PlanVersion
+	var (
+		v      layers.PlanVersion
+		extent [4]*float64
+	)
 	err := row.Scan(&v.ID, &v.Municipality, &v.MunicipalityFa, &v.Seq, &v.Label,
-		&v.EffectiveFrom, &v.ImportedAt, &v.MeasureSRID, &v.RulePack)
+		&v.EffectiveFrom, &v.ImportedAt, &v.MeasureSRID, &v.RulePack,
+		&extent[0], &extent[1], &extent[2], &extent[3])
 	v.ImportedAt = v.ImportedAt.UTC()
+	if extent[0] != nil {
+		v.Extent = geom.NewEnvelope(geom.XY{X: *extent[0], Y: *extent[1]}, geom.XY{X: *extent[2], Y: *extent[3]})
+	}
 	return v, err
 }
 
