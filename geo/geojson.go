@@ -20,6 +20,7 @@ const (
 	ReasonEmpty          = "empty"           // no polygon, or a polygon without rings
 	ReasonTooFewPoints   = "too_few_points"  // a ring with fewer than 3 distinct positions
 	ReasonTooLarge       = "too_large"       // more than MaxRings rings or MaxPositions positions
+	ReasonDegenerate     = "degenerate"      // thousands of segments aligned on one line (hostile input)
 	ReasonCollapsed      = "collapsed"       // nothing of positive area is left after repair
 	ReasonUnrepairable   = "self_intersection_unrepairable"
 )

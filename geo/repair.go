@@ -24,6 +24,21 @@ const (
 // positions did not stay exactly collinear through projection.
 const MinArea = 0.01
 
+// MaxRepairPositions bounds the size of an invalid geometry Prepare tries to
+// repair: tracing the faces of a ring that crosses itself many times costs
+// more than linear time, and a geometry that broken needs a person anyway.
+const MaxRepairPositions = 50_000
+
+func countPositions(g RawGeometry) int {
+	n := 0
+	for _, p := range g.Polygons {
+		for _, r := range p {
+			n += len(r)
+		}
+	}
+	return n
+}
+
 // Repair is one thing Prepare changed to make a geometry valid.
 type Repair struct {
 	Code   string
@@ -61,6 +76,9 @@ func Prepare(raw RawGeometry, p *Projection) (geom.MultiPolygon, []Repair, error
 			if err != nil {
 				return geom.MultiPolygon{}, nil, geomErr(err.Reason, "polygon %d ring %d: %s", i, j, err.Detail)
 			}
+			if aligned(ring.Coordinates()) {
+				return geom.MultiPolygon{}, nil, geomErr(ReasonDegenerate, "polygon %d ring %d has more than %d segments centred on one line", i, j, maxAlignedSegments)
+			}
 			rings[j] = ring
 			dropped += n
 			if wasOpen {
@@ -91,6 +109,9 @@ func Prepare(raw RawGeometry, p *Projection) (geom.MultiPolygon, []Repair, error
 		return m, repairs, nil
 	}
 
+	if positions := countPositions(raw); positions > MaxRepairPositions {
+		return geom.MultiPolygon{}, nil, geomErr(ReasonTooLarge, "%v; %d positions are too many to repair automatically (at most %d)", invalid, positions, MaxRepairPositions)
+	}
 	fixed, err := makeValid(polys)
 	if err != nil {
 		return geom.MultiPolygon{}, nil, geomErr(ReasonUnrepairable, "%v; repair failed: %v", invalid, err)
@@ -129,6 +150,31 @@ func projectRing(r []geom.XY, p *Projection) (ring geom.LineString, wasOpen bool
 		wasOpen = true
 	}
 	return geom.NewLineString(geom.NewSequence(coords, geom.DimXY)), wasOpen, dropped, nil
+}
+
+// maxAlignedSegments bounds how many segments of one ring may have the same
+// centre coordinate. Validate bulk-loads segments into simplefeatures'
+// R-tree, whose quickselect is quadratic in such ties: a ring of 100 000
+// points along one meridian stalls it for half a minute. Real boundaries
+// have nothing like this many.
+const maxAlignedSegments = 2000
+
+func aligned(seq geom.Sequence) bool {
+	n := seq.Length()
+	if n <= maxAlignedSegments {
+		return false
+	}
+	xs, ys := make(map[float64]int), make(map[float64]int)
+	for i := 1; i < n; i++ {
+		a, b := seq.GetXY(i-1), seq.GetXY(i)
+		// The R-tree's sort key: the sum of a box's bounds on one axis.
+		xs[a.X+b.X]++
+		ys[a.Y+b.Y]++
+		if xs[a.X+b.X] > maxAlignedSegments || ys[a.Y+b.Y] > maxAlignedSegments {
+			return true
+		}
+	}
+	return false
 }
 
 func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }

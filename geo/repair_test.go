@@ -346,3 +346,35 @@ func BenchmarkPrepareBowtie(b *testing.B) {
 		}
 	}
 }
+
+func TestPrepareRefusesHugeInvalid(t *testing.T) {
+	p := mustProjection(t, 32639)
+	var ring metricRing
+	for i := range MaxRepairPositions + 1 {
+		a := 2 * math.Pi * float64(i) / MaxRepairPositions
+		ring = append(ring, [2]float64{50 * math.Cos(a), 50 * math.Sin(a)})
+	}
+	ring[10], ring[20] = ring[20], ring[10] // crosses itself
+	_, _, err := Prepare(rawFromMetric(p, [][]metricRing{{ring}}), p)
+	var ge *GeometryError
+	if !errors.As(err, &ge) || ge.Reason != ReasonTooLarge {
+		t.Errorf("got %v, want %s", err, ReasonTooLarge)
+	}
+}
+
+// TestPrepareRefusesAligned checks that input built to stall validation (a
+// ring of many points on the central meridian, which project to one x) is
+// refused quickly.
+func TestPrepareRefusesAligned(t *testing.T) {
+	p := mustProjection(t, 32639)
+	var ring []geom.XY
+	for i := range 100_000 {
+		ring = append(ring, geom.XY{X: 51, Y: 36 + float64(i)*1e-6})
+	}
+	ring = append(ring, geom.XY{X: 51.001, Y: 36.1}, geom.XY{X: 51, Y: 36})
+	_, _, err := Prepare(RawGeometry{Polygons: []RawPolygon{{ring}}}, p)
+	var ge *GeometryError
+	if !errors.As(err, &ge) || ge.Reason != ReasonDegenerate {
+		t.Errorf("got %v, want %s", err, ReasonDegenerate)
+	}
+}

@@ -383,6 +383,10 @@ func (r *bundleReader) readLayer(spec layerSpec) error {
 		}
 		switch tok {
 		case "features":
+			if sawFeatures {
+				fileProblem(ProblemBadStructure, `"features" given twice`)
+				return nil
+			}
 			sawFeatures = true
 			ok, err := r.readFeatures(spec, dec)
 			if err != nil {
