@@ -101,6 +101,13 @@ func diffEntries(what string, got, want []entry, tol, noise float64) []string {
 	return out
 }
 
+// Diff lists how measurement got differs from want (ids, areas beyond
+// AreaTolerance, distances beyond DistanceTolerance, list order); empty when
+// they agree.
+func Diff(got, want layers.Measurement) []string {
+	return diff(summarize(got), summarize(want))
+}
+
 // CompareMeasure measures every parcel's geometry in store a (version va)
 // and in store b (version vb) and fails t where the two measurements differ:
 // other ids, areas further apart than AreaTolerance, distances further than
@@ -120,7 +127,7 @@ func CompareMeasure(t testing.TB, a, b layers.Store, va, vb int64, parcels []lay
 			t.Errorf("parcel %s: store b: %v", p.ID, err)
 			continue
 		}
-		for _, d := range diff(summarize(ma), summarize(mb)) {
+		for _, d := range Diff(ma, mb) {
 			t.Errorf("parcel %s: store a vs b: %s", p.ID, d)
 		}
 	}
