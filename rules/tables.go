@@ -1,0 +1,369 @@
+package rules
+
+import (
+	"fmt"
+	"math"
+	"reflect"
+	"slices"
+	"strings"
+
+	"github.com/expr-lang/expr"
+	"gopkg.in/yaml.v3"
+)
+
+// Tables are a pack's data: a keyed table (the zone table) maps a key to a
+// row of typed columns, a step table (the street cap) maps a number to a
+// value by ascending bounds. Each table becomes a function of its own name in
+// the pack's expressions: zone("R121").density, street_cap(S).
+
+const (
+	tableKeyed = "keyed"
+	tableStep  = "step"
+)
+
+// Column types of a keyed table.
+var columnTypes = map[string]reflect.Type{
+	"number": reflect.TypeOf(float64(0)),
+	"text":   reflect.TypeOf(""),
+	"flag":   reflect.TypeOf(false),
+}
+
+type table struct {
+	name      string
+	label     label
+	kind      string
+	line, col int
+
+	// keyed
+	key     string   // the key column's name, for messages
+	columns []string // sorted
+	rowType reflect.Type
+	rows    map[string]any // key → row struct, boxed once at load
+
+	// step
+	steps []stepRow
+}
+
+type stepRow struct {
+	bound     float64
+	inclusive bool // le: x ≤ bound; lt: x < bound
+	open      bool // the last row: any larger x
+	value     any  // float64, boxed once at load
+}
+
+// step returns the value of the first row whose bound x is within.
+func (t *table) step(x float64) any {
+	for i := range t.steps {
+		r := &t.steps[i]
+		if r.open || x < r.bound || (r.inclusive && x == r.bound) {
+			return r.value
+		}
+	}
+	return t.steps[len(t.steps)-1].value // unreachable: the last row is open
+}
+
+var (
+	stringType  = reflect.TypeOf("")
+	floatType   = reflect.TypeOf(float64(0))
+	intType     = reflect.TypeOf(0)
+	int64Type   = reflect.TypeOf(int64(0))
+	boolType    = reflect.TypeOf(false)
+	decimalType = reflect.TypeOf(decimal{})
+)
+
+// funcOf returns a typed nil function of the signature in → out, the form
+// expr.Function wants its signatures in.
+func funcOf(in []reflect.Type, out reflect.Type) any {
+	return reflect.Zero(reflect.FuncOf(in, []reflect.Type{out}, false)).Interface()
+}
+
+// option registers the table as an expression function.
+func (t *table) option() expr.Option {
+	if t.kind == tableKeyed {
+		return expr.Function(t.name, func(params ...any) (any, error) {
+			key, _ := params[0].(string)
+			row, ok := t.rows[key]
+			if !ok {
+				return nil, fmt.Errorf("table %s has no row %q", t.name, key)
+			}
+			return row, nil
+		}, funcOf([]reflect.Type{stringType}, t.rowType))
+	}
+	return expr.Function(t.name, func(params ...any) (any, error) {
+		x, ok := toFloat(params[0])
+		if !ok {
+			return nil, fmt.Errorf("table %s needs a number, got %T", t.name, params[0])
+		}
+		if math.IsNaN(x) {
+			return nil, fmt.Errorf("table %s got NaN", t.name)
+		}
+		return t.step(x), nil
+	},
+		funcOf([]reflect.Type{floatType}, floatType),
+		funcOf([]reflect.Type{intType}, floatType),
+		funcOf([]reflect.Type{int64Type}, floatType))
+}
+
+func toFloat(v any) (float64, bool) {
+	switch n := v.(type) {
+	case float64:
+		return n, true
+	case int:
+		return float64(n), true
+	case int64:
+		return float64(n), true
+	case float32:
+		return float64(n), true
+	case int32:
+		return float64(n), true
+	}
+	return 0, false
+}
+
+// readTables reads tables.yaml. Tables are parsed by hand from the YAML tree
+// because their rows' shape depends on their declared columns.
+func readTables(file string, data []byte, ps *problems) []*table {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		line, msg := yamlErrPos(err)
+		ps.add(file, line, 0, "", "%s", msg)
+		return nil
+	}
+	if len(doc.Content) == 0 {
+		return nil
+	}
+	root := doc.Content[0]
+	top := mapping(file, root, ps, "", "tables")
+	tn := top["tables"]
+	if tn == nil {
+		return nil
+	}
+	if tn.Kind != yaml.MappingNode {
+		ps.add(file, tn.Line, tn.Column, "", "tables must be a mapping of table name to table")
+		return nil
+	}
+	var out []*table
+	for i := 0; i+1 < len(tn.Content); i += 2 {
+		k, v := tn.Content[i], tn.Content[i+1]
+		t := readTable(file, k, v, ps)
+		if t != nil {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// mapping checks that n is a mapping with only the allowed keys and returns
+// its values by key.
+func mapping(file string, n *yaml.Node, ps *problems, where string, allowed ...string) map[string]*yaml.Node {
+	out := map[string]*yaml.Node{}
+	if n.Kind != yaml.MappingNode {
+		ps.add(file, n.Line, n.Column, where, "expected a mapping")
+		return out
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if !slices.Contains(allowed, k.Value) {
+			ps.add(file, k.Line, k.Column, where, "unknown key %q (allowed: %s)", k.Value, strings.Join(allowed, ", "))
+			continue
+		}
+		if _, dup := out[k.Value]; dup {
+			ps.add(file, k.Line, k.Column, where, "key %q given twice", k.Value)
+			continue
+		}
+		out[k.Value] = n.Content[i+1]
+	}
+	return out
+}
+
+func readTable(file string, k, v *yaml.Node, ps *problems) *table {
+	where := "table " + k.Value
+	t := &table{name: k.Value, line: k.Line, col: k.Column}
+	if !isIdent(t.name) {
+		ps.add(file, k.Line, k.Column, where, "a table name must be a name usable in a formula (letters, digits, _)")
+		return nil
+	}
+	f := mapping(file, v, ps, where, "label", "kind", "key", "columns", "rows", "note")
+	if n := f["label"]; n != nil {
+		if err := n.Decode(&t.label); err != nil {
+			ps.add(file, n.Line, n.Column, where, "label: %v", err)
+		}
+	}
+	if n := f["kind"]; n != nil {
+		t.kind = n.Value
+	}
+	switch t.kind {
+	case tableKeyed:
+		if !readKeyed(file, t, f, ps) {
+			return nil
+		}
+	case tableStep:
+		if !readSteps(file, t, f, ps) {
+			return nil
+		}
+	default:
+		ps.add(file, v.Line, v.Column, where, "kind must be %q or %q, got %q", tableKeyed, tableStep, t.kind)
+		return nil
+	}
+	return t
+}
+
+func readKeyed(file string, t *table, f map[string]*yaml.Node, ps *problems) bool {
+	where := "table " + t.name
+	before := len(ps.list)
+	if n := f["key"]; n != nil {
+		t.key = n.Value
+	}
+	cn := f["columns"]
+	if cn == nil || cn.Kind != yaml.MappingNode || len(cn.Content) == 0 {
+		ps.add(file, t.line, t.col, where, "a keyed table needs columns: name: number|text|flag")
+		return false
+	}
+	types := map[string]reflect.Type{}
+	for i := 0; i+1 < len(cn.Content); i += 2 {
+		name, typ := cn.Content[i], cn.Content[i+1]
+		rt, ok := columnTypes[typ.Value]
+		switch {
+		case !isIdent(name.Value):
+			ps.add(file, name.Line, name.Column, where, "column %q: a column name must be a name usable in a formula", name.Value)
+		case !ok:
+			ps.add(file, typ.Line, typ.Column, where, "column %s: type must be number, text or flag, got %q", name.Value, typ.Value)
+		default:
+			types[name.Value] = rt
+			t.columns = append(t.columns, name.Value)
+		}
+	}
+	slices.Sort(t.columns)
+	fields := make([]reflect.StructField, len(t.columns))
+	for i, c := range t.columns {
+		// The Go field names are placeholders; expressions see the expr tag.
+		fields[i] = reflect.StructField{Name: fmt.Sprintf("C%d", i), Type: types[c], Tag: reflect.StructTag(fmt.Sprintf(`expr:"%s" json:"%s"`, c, c))}
+	}
+	t.rowType = reflect.StructOf(fields)
+	rn := f["rows"]
+	if rn == nil || rn.Kind != yaml.MappingNode || len(rn.Content) == 0 {
+		ps.add(file, t.line, t.col, where, "a keyed table needs rows: KEY: {column: value, …}")
+		return false
+	}
+	t.rows = map[string]any{}
+	for i := 0; i+1 < len(rn.Content); i += 2 {
+		key, cells := rn.Content[i], rn.Content[i+1]
+		rw := fmt.Sprintf("table %s, row %s", t.name, key.Value)
+		if _, dup := t.rows[key.Value]; dup {
+			ps.add(file, key.Line, key.Column, rw, "row given twice")
+			continue
+		}
+		row := reflect.New(t.rowType).Elem()
+		got := mapping(file, cells, ps, rw, t.columns...)
+		for ci, c := range t.columns {
+			cell := got[c]
+			if cell == nil {
+				ps.add(file, cells.Line, cells.Column, rw, "missing column %s", c)
+				continue
+			}
+			var err error
+			switch types[c] {
+			case columnTypes["number"]:
+				var x float64
+				if err = cell.Decode(&x); err == nil {
+					row.Field(ci).SetFloat(x)
+				}
+			case columnTypes["flag"]:
+				var x bool
+				if err = cell.Decode(&x); err == nil {
+					row.Field(ci).SetBool(x)
+				}
+			default:
+				row.Field(ci).SetString(cell.Value)
+			}
+			if err != nil {
+				ps.add(file, cell.Line, cell.Column, rw, "column %s: %q is not a %s", c, cell.Value, columnTypeName(types[c]))
+			}
+		}
+		t.rows[key.Value] = row.Interface()
+	}
+	return len(ps.list) == before
+}
+
+func columnTypeName(t reflect.Type) string {
+	for name, ct := range columnTypes {
+		if ct == t {
+			return name
+		}
+	}
+	return t.String()
+}
+
+func readSteps(file string, t *table, f map[string]*yaml.Node, ps *problems) bool {
+	where := "table " + t.name
+	before := len(ps.list)
+	rn := f["rows"]
+	if rn == nil || rn.Kind != yaml.SequenceNode || len(rn.Content) == 0 {
+		ps.add(file, t.line, t.col, where, "a step table needs rows: a list of {lt: BOUND, value: V} or {le: BOUND, value: V}, the last with value only")
+		return false
+	}
+	for i, n := range rn.Content {
+		cells := mapping(file, n, ps, where, "lt", "le", "value")
+		var r stepRow
+		lt, le := cells["lt"], cells["le"]
+		switch {
+		case lt != nil && le != nil:
+			ps.add(file, n.Line, n.Column, where, "a row has lt or le, not both")
+			continue
+		case lt != nil || le != nil:
+			b := lt
+			r.inclusive = le != nil
+			if b == nil {
+				b = le
+			}
+			if err := b.Decode(&r.bound); err != nil || math.IsNaN(r.bound) {
+				ps.add(file, b.Line, b.Column, where, "bound %q is not a number", b.Value)
+				continue
+			}
+		default:
+			r.open = true
+		}
+		vn := cells["value"]
+		var x float64
+		if vn == nil {
+			ps.add(file, n.Line, n.Column, where, "a row needs a value")
+			continue
+		}
+		if err := vn.Decode(&x); err != nil {
+			ps.add(file, vn.Line, vn.Column, where, "value %q is not a number (write .inf for no limit)", vn.Value)
+			continue
+		}
+		r.value = x
+		last := i == len(rn.Content)-1
+		switch {
+		case r.open && !last:
+			ps.add(file, n.Line, n.Column, where, "only the last row may have no bound")
+		case !r.open && last:
+			ps.add(file, n.Line, n.Column, where, "the last row must have no bound (it takes every larger value)")
+		}
+		if k := len(t.steps); k > 0 && !r.open {
+			p := t.steps[k-1]
+			if !p.open && (r.bound < p.bound || (r.bound == p.bound && (p.inclusive || !r.inclusive))) {
+				ps.add(file, n.Line, n.Column, where, "bounds must ascend: this row's bound does not come after the previous row's")
+			}
+		}
+		t.steps = append(t.steps, r)
+	}
+	return len(ps.list) == before
+}
+
+// isIdent reports whether s is a plain name an expression can use.
+func isIdent(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, r := range s {
+		switch {
+		case r == '_', r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z':
+		case r >= '0' && r <= '9' && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
