@@ -53,9 +53,10 @@ func (r Repair) String() string { return r.Code + ": " + r.Detail }
 // repeated positions; a self-intersecting ring covers the union of its
 // lobes (a bowtie becomes two triangles, a zero-width spike disappears);
 // exteriors are unioned and holes subtracted, so overlapping parts merge (a
-// hole disjoint from its exterior is taken for an island, as PostGIS does). The result is valid by
-// simplefeatures' rules, has at least MinArea and counterclockwise exteriors;
-// otherwise Prepare refuses with a *GeometryError.
+// hole disjoint from its exterior is taken for an island, as PostGIS does).
+// The result is valid by simplefeatures' rules, has at least MinArea and
+// counterclockwise exteriors; otherwise Prepare refuses with a
+// *GeometryError.
 //
 // Validity must be guaranteed here because area and overlay on invalid
 // input are silently wrong (a polygon with a spike measured 75 m² for 25).
