@@ -93,9 +93,9 @@ func TestEnvelopeCovers(t *testing.T) {
 	p := mustProjection(t, 32639)
 	boxes := []geom.Envelope{
 		geom.NewEnvelope(geom.XY{X: 49.9, Y: 36.2}, geom.XY{X: 50.1, Y: 36.4}),
-		geom.NewEnvelope(geom.XY{X: 48, Y: 30}, geom.XY{X: 54, Y: 40}),    // straddles the meridian
-		geom.NewEnvelope(geom.XY{X: 49, Y: -5}, geom.XY{X: 50, Y: 5}),     // straddles the equator
-		geom.NewEnvelope(geom.XY{X: 47, Y: -10}, geom.XY{X: 55, Y: 10}),   // both
+		geom.NewEnvelope(geom.XY{X: 48, Y: 30}, geom.XY{X: 54, Y: 40}),   // straddles the meridian
+		geom.NewEnvelope(geom.XY{X: 49, Y: -5}, geom.XY{X: 50, Y: 5}),    // straddles the equator
+		geom.NewEnvelope(geom.XY{X: 47, Y: -10}, geom.XY{X: 55, Y: 10}),  // both
 		geom.NewEnvelope(geom.XY{X: 52, Y: 60}, geom.XY{X: 53.5, Y: 70}), // far north
 	}
 	for _, box := range boxes {
