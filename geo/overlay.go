@@ -51,6 +51,19 @@ func appendPolygons(dst []geom.Polygon, gc geom.GeometryCollection) []geom.Polyg
 	return dst
 }
 
+// InteriorsIntersect reports whether a and b share some area, not only
+// boundary points: two parcels along a common edge do not.
+func InteriorsIntersect(a, b geom.MultiPolygon) (bool, error) {
+	if !a.Envelope().Intersects(b.Envelope()) {
+		return false, nil
+	}
+	im, err := geom.Relate(a.AsGeometry(), b.AsGeometry())
+	if err != nil {
+		return false, fmt.Errorf("relating polygons: %w", err)
+	}
+	return im[0] != 'F', nil // the interior–interior entry of the DE-9IM matrix
+}
+
 // Intersection returns the area a and b share.
 func Intersection(a, b geom.MultiPolygon) (geom.MultiPolygon, error) {
 	if !a.Envelope().Intersects(b.Envelope()) {

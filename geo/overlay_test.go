@@ -68,6 +68,9 @@ func TestOverlay(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if overlap, err := InteriorsIntersect(tc.a, tc.b); err != nil || overlap != (tc.inter > 0) {
+				t.Errorf("InteriorsIntersect = %v, %v; want %v", overlap, err, tc.inter > 0)
+			}
 			diff, err := Difference(tc.a, tc.b)
 			if err != nil {
 				t.Fatal(err)

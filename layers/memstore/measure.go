@@ -114,20 +114,30 @@ func (v *version) measureStreets(p geom.MultiPolygon, m *layers.Measurement) (ne
 		if dist > 0 || net.IsEmpty() || !v.streets.envs[i].Intersects(net.Envelope()) {
 			continue
 		}
-		covers, err := covering(&v.streets, i, net)
-		if err != nil {
+		var removed bool
+		if net, removed, err = v.subtractStreet(net, i); err != nil {
 			return geom.MultiPolygon{}, false, fmt.Errorf("measuring street %q: %w", s.ID, err)
 		}
-		cut = true
-		if covers {
-			net = geom.MultiPolygon{}
-			continue
-		}
-		if net, err = geo.Difference(net, v.streets.geoms[i]); err != nil {
-			return geom.MultiPolygon{}, false, fmt.Errorf("measuring street %q: %w", s.ID, err)
-		}
+		cut = cut || removed
 	}
 	return net, cut, nil
+}
+
+// subtractStreet removes street i from net, reporting whether anything was
+// removed. Most streets only touch a parcel (its front edge on the street
+// line); a relate tells those apart at half the cost of a difference that
+// would change nothing.
+func (v *version) subtractStreet(net geom.MultiPolygon, i int) (geom.MultiPolygon, bool, error) {
+	covers, err := covering(&v.streets, i, net)
+	if err != nil || covers {
+		return geom.MultiPolygon{}, covers, err
+	}
+	overlap, err := geo.InteriorsIntersect(net, v.streets.geoms[i])
+	if err != nil || !overlap {
+		return net, false, err
+	}
+	net, err = geo.Difference(net, v.streets.geoms[i])
+	return net, true, err
 }
 
 // measureZones measures net against each detailed-plan code: the area of net
