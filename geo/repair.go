@@ -228,7 +228,7 @@ func makeValid(polys []geom.Polygon) (geom.MultiPolygon, error) {
 	if err != nil {
 		return geom.MultiPolygon{}, fmt.Errorf("uniting parts: %w", err)
 	}
-	return polygonal(u), nil
+	return AsMultiPolygon(u), nil
 }
 
 // ringArea is the region a possibly self-intersecting ring encloses: every
@@ -414,30 +414,6 @@ func winding(ring geom.Sequence, pt geom.XY) int {
 		}
 	}
 	return w
-}
-
-// polygonal keeps the polygons of an overlay result (which may come back as
-// a Polygon, a MultiPolygon or a collection).
-func polygonal(g geom.Geometry) geom.MultiPolygon {
-	switch g.Type() {
-	case geom.TypePolygon:
-		p, _ := g.AsPolygon()
-		return p.AsMultiPolygon()
-	case geom.TypeMultiPolygon:
-		m, _ := g.AsMultiPolygon()
-		return m
-	case geom.TypeGeometryCollection:
-		c, _ := g.AsGeometryCollection()
-		var polys []geom.Polygon
-		for i := range c.NumGeometries() {
-			m := polygonal(c.GeometryN(i))
-			for j := range m.NumPolygons() {
-				polys = append(polys, m.PolygonN(j))
-			}
-		}
-		return geom.NewMultiPolygon(polys)
-	}
-	return geom.MultiPolygon{}
 }
 
 // classify names what was wrong with an invalid multipolygon, most specific
