@@ -86,14 +86,16 @@ type compiler struct {
 	structs map[string]bool // struct facts whose fields are shown as paths
 	rules   map[string]int  // rule id → position in the job's declaration order
 	tables  map[string]*table
+	broken  map[string]bool // tables that failed to load: calls are not reported again
 	used    map[string]bool // tables called by some expression
 	options []expr.Option   // environment, functions, builtins, budgets
 	ps      *problems
 }
 
-func newCompiler(env map[string]any, structs []string, tables []*table, used map[string]bool, ps *problems) *compiler {
+func newCompiler(env map[string]any, structs []string, ts *tableSet, ps *problems) *compiler {
 	c := &compiler{
-		used:    used,
+		used:    ts.used,
+		broken:  ts.broken,
 		env:     env,
 		facts:   map[string]bool{},
 		structs: map[string]bool{},
@@ -115,7 +117,7 @@ func newCompiler(env map[string]any, structs []string, tables []*table, used map
 	for _, b := range builtins {
 		c.options = append(c.options, expr.EnableBuiltin(b))
 	}
-	for _, t := range tables {
+	for _, t := range ts.tables {
 		c.tables[t.name] = t
 		c.options = append(c.options, t.option())
 	}
@@ -139,6 +141,9 @@ type exprError struct {
 // where. It reports a problem and returns nil when the expression is refused.
 func (c *compiler) compile(src source, k Kind, where string) *compiled {
 	cp, e := c.compileExpr(src, k)
+	if cp == nil && e == nil {
+		return nil // it calls a broken table, reported already
+	}
 	if e != nil {
 		line, col := src.pos(e.line, e.col)
 		msg := e.msg
@@ -164,11 +169,11 @@ func (c *compiler) compileExpr(src source, k Kind) (cp *compiled, e *exprError) 
 	}
 	tree, err := parser.Parse(text)
 	if err != nil {
-		return nil, fromExprErr(err)
+		return nil, fromExprErr(text, err)
 	}
 	w := &walker{c: c, text: text}
 	ast.Walk(&tree.Node, w)
-	if w.err != nil {
+	if w.err != nil || w.broken {
 		return nil, w.err
 	}
 	opts := c.options
@@ -178,11 +183,11 @@ func (c *compiler) compileExpr(src source, k Kind) (cp *compiled, e *exprError) 
 		opts = append(slices.Clip(opts), expr.Patch(ex))
 	}
 	prog, err := expr.Compile(text, opts...)
-	if err != nil {
-		return nil, fromExprErr(err)
-	}
 	if ex != nil && ex.err != nil {
-		return nil, ex.err
+		return nil, ex.err // the operator the type check then trips on
+	}
+	if err != nil {
+		return nil, fromExprErr(text, err)
 	}
 	if msg := kindMismatch(k, prog.Node().Type()); msg != "" {
 		return nil, &exprError{line: 1, msg: msg}
@@ -242,7 +247,15 @@ func kindMismatch(k Kind, t reflect.Type) string {
 	if ok {
 		return ""
 	}
-	return fmt.Sprintf("a %s needs %s, but this formula gives %s", k, kindWants(k), typeName(t))
+	return fmt.Sprintf("%s needs %s, but this formula gives %s", k.article(), kindWants(k), typeName(t))
+}
+
+// article gives the kind with its indefinite article, for messages.
+func (k Kind) article() string {
+	if k == KindArea {
+		return "an area"
+	}
+	return "a " + string(k)
 }
 
 func kindWants(k Kind) string {
@@ -276,28 +289,53 @@ func typeName(t reflect.Type) string {
 }
 
 // fromExprErr turns an expr error into a position and message.
-func fromExprErr(err error) *exprError {
+func fromExprErr(text string, err error) *exprError {
 	var fe *file.Error
 	if errors.As(err, &fe) {
-		return &exprError{line: fe.Line, col: fe.Column, msg: "expr: " + fe.Error()}
+		return &exprError{line: fe.Line, col: fe.Column, msg: snippet(text, fe)}
 	}
 	return &exprError{line: 1, msg: "expr: " + err.Error()}
 }
 
-// errAt builds an exprError at an AST node, with expr's snippet.
+// errAt builds an exprError at an AST node.
 func errAt(text string, n ast.Node, msg string) *exprError {
 	fe := (&file.Error{Location: n.Location(), Message: msg}).Bind(file.NewSource(text))
-	return &exprError{line: fe.Line, col: fe.Column, msg: "expr: " + fe.Error()}
+	return &exprError{line: fe.Line, col: fe.Column, msg: snippet(text, fe)}
+}
+
+// snippet formats an expr error the way expr does (message, position in the
+// expression, the line with a caret under the spot), showing at most a
+// window of the line so a long formula does not flood the message.
+func snippet(text string, fe *file.Error) string {
+	const window = 40
+	msg := fmt.Sprintf("expr: %s (%d:%d)", fe.Message, fe.Line, fe.Column+1)
+	lines := strings.Split(text, "\n")
+	if fe.Line < 1 || fe.Line > len(lines) {
+		return msg
+	}
+	line := []rune(lines[fe.Line-1])
+	col := min(fe.Column, len(line))
+	from, to := max(0, col-window), min(len(line), col+window)
+	pre, post := "", ""
+	if from > 0 {
+		pre = "…"
+	}
+	if to < len(line) {
+		post = "…"
+	}
+	caret := strings.Repeat(".", len([]rune(pre))+col-from) + "^"
+	return msg + "\n | " + pre + string(line[from:to]) + post + "\n | " + caret
 }
 
 // walker reads an expression before it is compiled: it collects the names it
 // uses and refuses what a pack may not write.
 type walker struct {
-	c     *compiler
-	text  string
-	names []string
-	paths []string
-	err   *exprError
+	c      *compiler
+	text   string
+	names  []string
+	paths  []string
+	err    *exprError
+	broken bool // calls a table that failed to load
 }
 
 func (w *walker) Visit(node *ast.Node) {
@@ -306,8 +344,13 @@ func (w *walker) Visit(node *ast.Node) {
 	}
 	switch n := (*node).(type) {
 	case *ast.CallNode:
-		if callee, ok := n.Callee.(*ast.IdentifierNode); ok && w.c.tables[callee.Value] != nil {
+		callee, ok := n.Callee.(*ast.IdentifierNode)
+		switch {
+		case !ok:
+		case w.c.tables[callee.Value] != nil:
 			w.c.used[callee.Value] = true
+		case w.c.broken[callee.Value]:
+			w.broken = true
 		}
 	case *ast.IdentifierNode:
 		if n.Value == "$env" {
@@ -319,6 +362,12 @@ func (w *walker) Visit(node *ast.Node) {
 		}
 	case *ast.VariableDeclaratorNode:
 		w.err = errAt(w.text, n, "let is not available in a pack: write a separate rule (it shows in the explanation too)")
+	case *ast.BuiltinNode:
+		// The parser knows the list built-ins (reduce, sortBy …) whatever
+		// the configuration says, so they are refused here.
+		if !slices.Contains(builtins, n.Name) {
+			w.err = errAt(w.text, n, fmt.Sprintf("%s is not available in a pack (built-ins: %s)", n.Name, strings.Join(builtins, ", ")))
+		}
 	case *ast.MemberNode:
 		prop, ok := n.Property.(*ast.StringNode)
 		if !ok {

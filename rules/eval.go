@@ -233,7 +233,7 @@ func (e *evaluator) value(c *compiled) (any, error) {
 func isFloat(v any) bool { _, ok := v.(float64); return ok }
 
 func kindErr(k Kind, v any) error {
-	return fmt.Errorf("a %s needs %s, got %v (%T)", k, kindWants(k), v, v)
+	return fmt.Errorf("%s needs %s, got %v (%T)", k.article(), kindWants(k), v, v)
 }
 
 // inputs appends the values an expression read to buf.

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
+	"regexp"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -173,18 +175,54 @@ func decodeStrict(data []byte, v any) error {
 	return nil
 }
 
-// yamlErrPos pulls "line N" out of a yaml.v3 error so the problem carries it.
-func yamlErrPos(err error) (int, string) {
-	msg := err.Error()
-	msg = strings.TrimPrefix(msg, "yaml: ")
-	msg = strings.TrimPrefix(msg, "unmarshal errors:\n  ")
-	var line int
-	if _, e := fmt.Sscanf(msg, "line %d:", &line); e == nil {
-		if i := strings.Index(msg, ":"); i >= 0 {
-			msg = strings.TrimSpace(msg[i+1:])
+// addYAMLErr reports a yaml.v3 error, one problem per line it lists, with
+// the line number pulled out and Go type names replaced by the keys allowed.
+func addYAMLErr(ps *problems, file string, err error) {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	msg = strings.TrimPrefix(msg, "unmarshal errors:")
+	for _, m := range strings.Split(msg, "\n") {
+		m = strings.TrimSpace(m)
+		if m == "" {
+			continue
+		}
+		var line int
+		if _, e := fmt.Sscanf(m, "line %d:", &line); e == nil {
+			m = strings.TrimSpace(m[strings.Index(m, ":")+1:])
+		}
+		ps.add(file, line, 0, "", "%s", friendlyYAML(m))
+	}
+}
+
+var unknownField = regexp.MustCompile(`field (\S+) not found in type rules\.(\w+)`)
+
+// specType returns the type pack or test YAML decodes into, by Go name.
+func specType(name string) (reflect.Type, bool) {
+	for _, v := range []any{packSpec{}, jobSpec{}, ruleSpec{}, noteSpec{}, checkSpec{}, violationSpec{}, label{},
+		Site{}, ZoneShare{}, OverlayFact{}, Proposal{}, Floor{}, Permit{}, Survey{}} {
+		if t := reflect.TypeOf(v); t.Name() == name {
+			return t, true
 		}
 	}
-	return line, msg
+	return nil, false
+}
+
+// friendlyYAML rewrites "field x not found in type rules.ruleSpec" into
+// the keys a pack's author may write there.
+func friendlyYAML(msg string) string {
+	return unknownField.ReplaceAllStringFunc(msg, func(m string) string {
+		sub := unknownField.FindStringSubmatch(m)
+		t, ok := specType(sub[2])
+		if !ok {
+			return m
+		}
+		var keys []string
+		for i := 0; i < t.NumField(); i++ {
+			if k, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ","); k != "" {
+				keys = append(keys, k)
+			}
+		}
+		return fmt.Sprintf("unknown key %s (allowed: %s)", sub[1], strings.Join(keys, ", "))
+	})
 }
 
 // fillSources gives every expression of a job file its file and lines.

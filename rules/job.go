@@ -78,16 +78,16 @@ const (
 
 // jobBuilder compiles one job.
 type jobBuilder struct {
-	j    *job
-	c    *compiler
-	ps   *problems
-	pos  map[string]int // rule id → evaluation position
+	j   *job
+	c   *compiler
+	ps  *problems
+	pos map[string]int // rule id → evaluation position
 }
 
 // buildJob compiles a job from the estimate's spec (nil when building the
 // estimate itself) and the job's own spec.
-// Tables the job calls are marked in used.
-func buildJob(kind jobKind, tables []*table, used map[string]bool, est, own *jobSpec, ps *problems) *job {
+// The tables the job calls are marked used in ts.
+func buildJob(kind jobKind, ts *tableSet, est, own *jobSpec, ps *problems) *job {
 	j := &job{kind: kind}
 	var specs []ruleSpec
 	var notes []noteSpec
@@ -109,7 +109,7 @@ func buildJob(kind jobKind, tables []*table, used map[string]bool, est, own *job
 
 	b := &jobBuilder{j: j, ps: ps, pos: map[string]int{}}
 	j.template = kind.template()
-	b.c = newCompiler(j.template, kind.structs, tables, used, ps)
+	b.c = newCompiler(j.template, kind.structs, ts, ps)
 	ids := b.declareRules(specs)
 	nodes := make([]*ruleNode, len(specs))
 	for i, s := range specs {

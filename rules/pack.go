@@ -26,7 +26,7 @@ const (
 type Pack struct {
 	Meta Meta
 
-	tables     []*table
+	tables     *tableSet
 	estimate   *job
 	validation *job // nil when the pack has none
 	violations *job // nil when the pack has none
@@ -86,17 +86,16 @@ func load(fsys fs.FS) (*Pack, *problems, error) {
 	p.tables = readTables(fileTables, files[fileTables], ps)
 	checkTableNames(p.tables, ps)
 
-	used := map[string]bool{}
 	est := readJob(fileEstimate, files[fileEstimate], ps)
-	p.estimate = buildJob(jobEstimate, p.tables, used, nil, est, ps)
+	p.estimate = buildJob(jobEstimate, p.tables, nil, est, ps)
 	if data, ok := files[fileValidation]; ok {
-		p.validation = buildJob(jobValidation, p.tables, used, est, readJob(fileValidation, data, ps), ps)
+		p.validation = buildJob(jobValidation, p.tables, est, readJob(fileValidation, data, ps), ps)
 	}
 	if data, ok := files[fileViolations]; ok {
-		p.violations = buildJob(jobViolations, p.tables, used, est, readJob(fileViolations, data, ps), ps)
+		p.violations = buildJob(jobViolations, p.tables, est, readJob(fileViolations, data, ps), ps)
 	}
-	for _, t := range p.tables {
-		if !used[t.name] {
+	for _, t := range p.tables.tables {
+		if !p.tables.used[t.name] && !p.tables.broken[t.name] {
 			ps.warn(fileTables, t.line, t.col, "table "+t.name, "unused: no formula calls %s(…)", t.name)
 		}
 	}
@@ -144,8 +143,7 @@ func readMeta(data []byte, ps *problems) Meta {
 		return Meta{}
 	}
 	if err := decodeStrict(data, &s); err != nil {
-		line, msg := yamlErrPos(err)
-		ps.add(filePack, line, 0, "", "%s", msg)
+		addYAMLErr(ps, filePack, err)
 		return Meta{}
 	}
 	m := Meta{ID: s.ID.S, Version: s.Version, Municipality: s.Municipality, MunicipalityFa: s.MunicipalityFa, Languages: s.Languages, Description: s.Description}
@@ -177,22 +175,21 @@ func readJob(file string, data []byte, ps *problems) *jobSpec {
 		return &j
 	}
 	if err := decodeStrict(data, &j); err != nil {
-		line, msg := yamlErrPos(err)
-		ps.add(file, line, 0, "", "%s", msg)
-		return &j
+		addYAMLErr(ps, file, err)
+		return &jobSpec{} // what was read of a file that does not decode is not reported on
 	}
 	j.fillSources(file, strings.Split(string(data), "\n"))
 	return &j
 }
 
 // checkTableNames refuses table names that clash with facts or built-ins.
-func checkTableNames(tables []*table, ps *problems) {
+func checkTableNames(ts *tableSet, ps *problems) {
 	env := jobViolations.template()
 	for k := range jobValidation.template() {
 		env[k] = nil
 	}
 	seen := map[string]bool{}
-	for _, t := range tables {
+	for _, t := range ts.tables {
 		_, fact := env[t.name]
 		switch {
 		case fact || slices.Contains(builtins, t.name) || slices.Contains(reserved, t.name):

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
-	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -228,8 +227,13 @@ func decodeNodeStrict(n *yaml.Node, v any) error {
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
 	if err := dec.Decode(v); err != nil {
-		_, msg := yamlErrPos(err)
-		return errors.New(msg)
+		ps := &problems{}
+		addYAMLErr(ps, "", err)
+		var msgs []string
+		for _, p := range ps.list {
+			msgs = append(msgs, p.Msg)
+		}
+		return errors.New(strings.Join(msgs, "; "))
 	}
 	return nil
 }
@@ -526,10 +530,4 @@ func matchViolation(v Violation, want *yaml.Node) []string {
 		}
 	})
 	return fails
-}
-
-// testFiles lists a pack's test files, for messages.
-func testFiles(fsys fs.FS) []string {
-	names, _ := fs.Glob(fsys, path.Join(dirTests, "*.yaml"))
-	return names
 }

@@ -120,37 +120,53 @@ func toFloat(v any) (float64, bool) {
 	return 0, false
 }
 
+// tableSet is a pack's tables, the names of those that failed to load (so
+// formulas calling them are not reported a second time) and, filled while
+// compiling, the names some formula calls.
+type tableSet struct {
+	tables []*table
+	broken map[string]bool
+	used   map[string]bool
+}
+
 // readTables reads tables.yaml. Tables are parsed by hand from the YAML tree
 // because their rows' shape depends on their declared columns.
-func readTables(file string, data []byte, ps *problems) []*table {
+func readTables(file string, data []byte, ps *problems) *tableSet {
+	ts := &tableSet{broken: map[string]bool{}, used: map[string]bool{}}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		line, msg := yamlErrPos(err)
-		ps.add(file, line, 0, "", "%s", msg)
-		return nil
+		addYAMLErr(ps, file, err)
+		return ts
 	}
 	if len(doc.Content) == 0 {
-		return nil
+		return ts
 	}
-	root := doc.Content[0]
-	top := mapping(file, root, ps, "", "tables")
+	top := mapping(file, doc.Content[0], ps, "", "tables")
 	tn := top["tables"]
 	if tn == nil {
-		return nil
+		return ts
 	}
 	if tn.Kind != yaml.MappingNode {
 		ps.add(file, tn.Line, tn.Column, "", "tables must be a mapping of table name to table")
-		return nil
+		return ts
 	}
-	var out []*table
 	for i := 0; i+1 < len(tn.Content); i += 2 {
 		k, v := tn.Content[i], tn.Content[i+1]
+		before := len(ps.list)
 		t := readTable(file, k, v, ps)
-		if t != nil {
-			out = append(out, t)
+		switch {
+		case t == nil:
+			ts.broken[k.Value] = true
+		case len(ps.list) > before:
+			// Keep a table with bad rows callable, so its callers are
+			// checked; the pack is refused anyway.
+			ts.broken[k.Value] = true
+			ts.tables = append(ts.tables, t)
+		default:
+			ts.tables = append(ts.tables, t)
 		}
 	}
-	return out
+	return ts
 }
 
 // mapping checks that n is a mapping with only the allowed keys and returns
@@ -194,11 +210,11 @@ func readTable(file string, k, v *yaml.Node, ps *problems) *table {
 	}
 	switch t.kind {
 	case tableKeyed:
-		if !readKeyed(file, t, f, ps) {
+		if !readKeyed(file, t, f, ps) && t.rowType == nil {
 			return nil
 		}
 	case tableStep:
-		if !readSteps(file, t, f, ps) {
+		if !readSteps(file, t, f, ps) && len(t.steps) == 0 {
 			return nil
 		}
 	default:

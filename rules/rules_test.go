@@ -1,0 +1,103 @@
+package rules
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// testdataPacks lists the packs under testdata/packs: packs that ship only
+// to prove the engine (a second city).
+func testdataPacks(t *testing.T) map[string]fs.FS {
+	t.Helper()
+	dirs, err := filepath.Glob("testdata/packs/*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]fs.FS{}
+	for _, d := range dirs {
+		out[filepath.Base(d)] = os.DirFS(d)
+	}
+	return out
+}
+
+// TestPackCases runs every bundled pack's test cases and every testdata
+// pack's, each case a subtest.
+func TestPackCases(t *testing.T) {
+	packs := map[string]*Pack{}
+	for _, name := range BundledNames() {
+		p, err := Bundled(name)
+		if err != nil {
+			t.Fatalf("bundled pack %s: %v", name, err)
+		}
+		packs["bundled/"+name] = p
+	}
+	for name, fsys := range testdataPacks(t) {
+		p, err := LoadPack(fsys)
+		if err != nil {
+			t.Fatalf("testdata pack %s: %v", name, err)
+		}
+		packs["testdata/"+name] = p
+	}
+	if _, ok := packs["bundled/nemuneh"]; !ok {
+		t.Fatal("the nemuneh pack is not bundled")
+	}
+	for name, p := range packs {
+		t.Run(name, func(t *testing.T) {
+			rep, err := p.RunTests()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rep.Cases) == 0 {
+				t.Fatal("no test cases")
+			}
+			for _, c := range rep.Cases {
+				t.Run(c.Name, func(t *testing.T) {
+					for _, f := range c.Failures {
+						t.Errorf("%s:%d: %s", c.File, c.Line, f)
+					}
+				})
+			}
+		})
+	}
+}
+
+// TestNemunehCoverage holds the Nemuneh pack to the number of hand-worked
+// cases its issue asks for.
+func TestNemunehCoverage(t *testing.T) {
+	p, err := Bundled("nemuneh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := p.RunTests()
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs := map[string]int{}
+	for _, c := range rep.Cases {
+		jobs[c.Job]++
+	}
+	if len(rep.Cases) < 40 || jobs["estimate"] == 0 || jobs["validation"] == 0 || jobs["violations"] == 0 {
+		t.Errorf("nemuneh has %d cases (%v); want at least 40 covering all three jobs", len(rep.Cases), jobs)
+	}
+}
+
+// TestLintClean: the shipped packs lint without findings.
+func TestLintClean(t *testing.T) {
+	sub, err := bundledFS("nemuneh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := testdataPacks(t)
+	all["nemuneh"] = sub
+	for name, fsys := range all {
+		ps, err := Lint(fsys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range ps {
+			t.Errorf("%s: %s", name, p)
+		}
+	}
+}
