@@ -3,14 +3,20 @@ package postgis_test
 import (
 	"testing"
 	"time"
+
+	"github.com/parvaneh/parvaneh/layers"
+	"github.com/parvaneh/parvaneh/layers/storetest"
 )
 
-// BenchmarkImport imports a synthetic city of 20,000 parcels (and its
-// streets, zones, blocks and overlays) per iteration; features/s is the
-// figure BENCHMARKS.md tracks.
+// benchCity is storetest's synthetic city at about 20,000 parcels (35 × 36
+// blocks of 16), with its streets, zones, value blocks and overlays.
+func benchCity() *layers.Bundle { return storetest.City(35, 36) }
+
+// BenchmarkImport imports the city per iteration; features/s is the figure
+// BENCHMARKS.md tracks.
 func BenchmarkImport(b *testing.B) {
 	s := open(b)
-	bundle := grid(20_000)
+	bundle := benchCity()
 	n := featureCount(bundle)
 	var elapsed time.Duration
 	for b.Loop() {
@@ -23,11 +29,11 @@ func BenchmarkImport(b *testing.B) {
 	b.ReportMetric(float64(n*b.N)/elapsed.Seconds(), "features/s")
 }
 
-// BenchmarkMeasure measures parcels of a 20,000-parcel city, each against
-// its street, zones, value block, overlay and master zone.
+// BenchmarkMeasure measures the city's parcels, one per iteration, spread
+// over the city.
 func BenchmarkMeasure(b *testing.B) {
 	s := open(b)
-	bundle := grid(20_000)
+	bundle := benchCity()
 	v := mustImport(b, s, bundle)
 	i := 0
 	for b.Loop() {

@@ -1,7 +1,6 @@
 package postgis_test
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/peterstace/simplefeatures/geom"
@@ -61,36 +60,6 @@ func fixture(municipality, label string, effective time.Time) *layers.Bundle {
 			{ID: "B2", P: 1_500_000, TxResidential: 2_500_000, TxCommercial: 3_500_000, Geom: rect(10, -100, 200, 100)},
 		},
 	}
-}
-
-// grid is a synthetic city of about n parcels of 20×30 m in rows of 100,
-// each row fronting a street, with detailed zones, value blocks, overlays
-// and master zones over them: the shape of a real import, for benchmarks.
-func grid(n int) *layers.Bundle {
-	const cols = 100
-	rows := (n + cols - 1) / cols
-	b := fixture("Grid", "bench", time.Date(2025, 3, 21, 0, 0, 0, 0, time.UTC))
-	b.Parcels, b.Streets, b.DetailedPlan, b.ValueBlocks, b.Overlays, b.MasterZones = nil, nil, nil, nil, nil, nil
-	for i := range n {
-		x, y := float64(i%cols)*20, float64(i/cols)*42
-		b.Parcels = append(b.Parcels, layers.Parcel{ID: fmt.Sprintf("%d/%d", i/cols, i%cols), Geom: rect(x, y, x+20, y+30)})
-	}
-	for r := range rows {
-		y := float64(r)*42 + 30
-		b.Streets = append(b.Streets, layers.Street{ID: fmt.Sprintf("ST-%d", r), Width: 10, PlannedWidth: 12, Geom: rect(-20, y-1, cols*20+20, y+12)})
-	}
-	for r := 0; r < rows; r += 5 {
-		for c := 0; c < cols; c += 10 {
-			x, y := float64(c)*20, float64(r)*42
-			id := fmt.Sprintf("%d-%d", r, c)
-			code := []string{"R121", "R122", "C1", "M1"}[(r/5+c/10)%4]
-			b.DetailedPlan = append(b.DetailedPlan, layers.DetailedZone{ID: "DZ-" + id, Code: code, Geom: rect(x, y, x+200, y+210)})
-			b.ValueBlocks = append(b.ValueBlocks, layers.ValueBlock{ID: "VB-" + id, P: 1_000_000, TxResidential: 2_000_000, TxCommercial: 3_000_000, Geom: rect(x, y, x+200, y+210)})
-		}
-		b.MasterZones = append(b.MasterZones, layers.MasterZone{ID: fmt.Sprintf("MZ-%d", r), LandUse: "residential", DensityBand: "medium", Geom: rect(-20, float64(r)*42, cols*20+20, float64(r+5)*42)})
-		b.Overlays = append(b.Overlays, layers.Overlay{ID: fmt.Sprintf("OV-%d", r), Kind: "airport_height", MaxHeight: ptr(30.0), Geom: rect(500, float64(r)*42, 700, float64(r)*42+100)})
-	}
-	return b
 }
 
 func featureCount(b *layers.Bundle) int {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/parvaneh/parvaneh/internal/pgtest"
 	"github.com/parvaneh/parvaneh/layers"
+	"github.com/parvaneh/parvaneh/layers/memstore"
 	"github.com/parvaneh/parvaneh/layers/postgis"
 	"github.com/parvaneh/parvaneh/layers/storetest"
 )
@@ -407,7 +408,7 @@ func TestImportProgressAndWGS84(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	b := grid(2500)
+	b := storetest.City(8, 8)
 	var calls []int
 	if _, err := s.ImportWithProgress(ctx, b, func(n int) { calls = append(calls, n) }); err != nil {
 		t.Fatal(err)
@@ -423,20 +424,37 @@ func TestImportProgressAndWGS84(t *testing.T) {
 	}
 
 	// The WGS84 copy is the metric geometry reprojected: the fixture's origin
-	// in UTM 39N is 51°E on the central meridian.
+	// in UTM 39N is on the central meridian, 51°E.
+	v := mustImport(t, s, fixture("Nemuneh", "1404-01", date(2025, 3, 21)))
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
 	var lon, lat float64
-	err = conn.QueryRow(ctx, `SELECT ST_XMin(geom_wgs84), ST_YMin(geom_wgs84) FROM parcels WHERE parcel_id = '0/0'`).Scan(&lon, &lat)
+	err = conn.QueryRow(ctx, `SELECT ST_XMin(geom_wgs84), ST_YMin(geom_wgs84) FROM parcels WHERE plan_version_id = $1 AND parcel_id = '1/1'`, v.ID).Scan(&lon, &lat)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if math.Abs(lon-51) > 1e-6 || math.Abs(lat-35.69) > 0.01 {
-		t.Errorf("parcel 0/0 starts at %.6f, %.6f in WGS84; want 51, ~35.69", lon, lat)
+		t.Errorf("parcel 1/1 starts at %.6f, %.6f in WGS84; want 51, ~35.69", lon, lat)
 	}
+}
+
+// TestAgreesWithMemstore measures every parcel of a synthetic city in both
+// stores: same ids, areas within 0.01 m².
+func TestAgreesWithMemstore(t *testing.T) {
+	ctx := t.Context()
+	b := storetest.City(6, 6)
+	pg := open(t)
+	mem := memstore.New()
+	defer mem.Close()
+	vp := mustImport(t, pg, b)
+	vm, err := mem.Import(ctx, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.CompareMeasure(t, pg, mem, vp.ID, vm.ID, b.Parcels)
 }
 
 func TestUnavailable(t *testing.T) {
