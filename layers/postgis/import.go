@@ -43,7 +43,8 @@ func (s *Store) Import(ctx context.Context, b *layers.Bundle) (layers.PlanVersio
 
 // ImportWithProgress is Import that calls progress (when not nil) with the
 // number of features written so far, every thousand features and once at
-// the end, from the calling goroutine.
+// the end. Calls come one at a time, but not all from the caller's goroutine
+// (pgx encodes COPY rows in a goroutine of its own).
 func (s *Store) ImportWithProgress(ctx context.Context, b *layers.Bundle, progress func(written int)) (layers.PlanVersion, error) {
 	m := b.Manifest
 	tables := tablesOf(b)
