@@ -57,11 +57,35 @@ func InteriorsIntersect(a, b geom.MultiPolygon) (bool, error) {
 	if !a.Envelope().Intersects(b.Envelope()) {
 		return false, nil
 	}
+	// A vertex of one strictly inside the other settles it for a few point
+	// tests, where the relate costs as much as a tenth of an overlay.
+	if vertexInside(a, b) || vertexInside(b, a) {
+		return true, nil
+	}
 	im, err := geom.Relate(a.AsGeometry(), b.AsGeometry())
 	if err != nil {
 		return false, fmt.Errorf("relating polygons: %w", err)
 	}
 	return im[0] != 'F', nil // the interior–interior entry of the DE-9IM matrix
+}
+
+// vertexInside reports whether a vertex of a lies in the interior of b: in b
+// and not on its boundary.
+func vertexInside(a, b geom.MultiPolygon) bool {
+	env := b.Envelope()
+	bg, boundary := b.AsGeometry(), b.Boundary().AsGeometry()
+	xys := a.DumpCoordinates()
+	for i := range xys.Length() {
+		xy := xys.GetXY(i)
+		if !env.Contains(xy) {
+			continue
+		}
+		pt := xy.AsPoint().AsGeometry()
+		if geom.Intersects(pt, bg) && !geom.Intersects(pt, boundary) {
+			return true
+		}
+	}
+	return false
 }
 
 // Intersection returns the area a and b share.

@@ -60,6 +60,9 @@ func TestOverlay(t *testing.T) {
 		{"corner touch", square, rect(10, 10, 20, 20), 0, 100, 200},
 		{"b covers a", square, rect(-1, -1, 11, 11), 100, 0, 144},
 		{"b inside a (hole)", square, rect(2, 2, 4, 4), 4, 96, 100},
+		{"same square", square, square, 100, 0, 100},
+		{"crossing, no vertex inside", square, rect(-5, 4, 15, 6), 20, 80, 120},
+		{"along an edge, sharing vertices", square, rect(0, -5, 10, 0), 0, 100, 150},
 		{"empty b", square, geom.MultiPolygon{}, 0, 100, 100},
 	}
 	for _, tc := range tests {
