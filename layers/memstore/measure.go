@@ -222,10 +222,16 @@ func overlap[T any](ly *layer[T], i int, g geom.MultiPolygon) (piece geom.MultiP
 	return piece, false, err
 }
 
-// covering reports whether feature i covers g, testing the envelopes first:
-// the prepared test converts g, which costs more than comparing boxes.
+// covering reports whether feature i covers g. The prepared test converts g
+// to the JTS port's form, which costs more than the envelope and the native
+// point test that rule most features out first: a feature whose envelope
+// covers g's but that misses g's first vertex cannot cover g.
 func covering[T any](ly *layer[T], i int, g geom.MultiPolygon) (bool, error) {
-	if !ly.envs[i].Covers(g.Envelope()) {
+	if g.NumPolygons() == 0 || !ly.envs[i].Covers(g.Envelope()) {
+		return false, nil
+	}
+	first := g.PolygonN(0).ExteriorRing().StartPoint()
+	if !geom.Intersects(first.AsGeometry(), ly.geoms[i].AsGeometry()) {
 		return false, nil
 	}
 	return ly.prep[i].Covers(g.AsGeometry())
