@@ -34,7 +34,8 @@ CREATE TABLE plan_versions (
     label           text NOT NULL,
     effective_from  date NOT NULL,
     imported_at     timestamptz NOT NULL DEFAULT now(),
-    measure_srid    integer NOT NULL REFERENCES spatial_ref_sys (srid),
+    -- named: the importer tells an unknown SRID by this constraint
+    measure_srid    integer NOT NULL CONSTRAINT plan_versions_measure_srid_fkey REFERENCES spatial_ref_sys (srid),
     rule_pack       text NOT NULL,
     -- the metric envelope of all the version's features (NULL: none)
     extent_xmin     double precision,
