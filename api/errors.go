@@ -1,0 +1,108 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/parvaneh/parvaneh/layers"
+)
+
+// apiError is the one error body every endpoint answers with: a stable,
+// machine-readable code, the message in English and Persian, and the field of
+// the request at fault (a JSON path, a query or path parameter), if any.
+type apiError struct {
+	Status    int    `json:"-"`
+	Code      string `json:"code"`
+	MessageEn string `json:"message_en"`
+	MessageFa string `json:"message_fa"`
+	Field     string `json:"field,omitempty"`
+	Detail    string `json:"detail,omitempty"`
+}
+
+func (e *apiError) Error() string { return e.Code + ": " + e.MessageEn }
+
+// errorBody is the JSON envelope: {"error": {...}}.
+type errorBody struct {
+	Error *apiError `json:"error"`
+}
+
+// The catalogue of reasons. Codes are stable API; messages may improve.
+var (
+	errBadJSON = apiError{Status: http.StatusBadRequest, Code: "bad_json",
+		MessageEn: "The request body is not valid JSON of the expected shape.",
+		MessageFa: "بدنهٔ درخواست JSON معتبر با ساختار مورد انتظار نیست."}
+	errBodyTooLarge = apiError{Status: http.StatusRequestEntityTooLarge, Code: "body_too_large",
+		MessageEn: "The request body is too large.",
+		MessageFa: "حجم بدنهٔ درخواست بیش از حد مجاز است."}
+	errMissing = apiError{Status: http.StatusBadRequest, Code: "missing_field",
+		MessageEn: "A required field is missing.",
+		MessageFa: "یک فیلد الزامی وارد نشده است."}
+	errInvalid = apiError{Status: http.StatusBadRequest, Code: "invalid_value",
+		MessageEn: "A field has an invalid value.",
+		MessageFa: "مقدار یک فیلد نامعتبر است."}
+	errBadGeometry = apiError{Status: http.StatusBadRequest, Code: "bad_geometry",
+		MessageEn: "The geometry is not a valid GeoJSON Polygon or MultiPolygon.",
+		MessageFa: "هندسه یک چندضلعی GeoJSON معتبر نیست."}
+	errOutsideCity = apiError{Status: http.StatusBadRequest, Code: "outside_municipality",
+		MessageEn: "The geometry lies outside the municipality (check the coordinate order: longitude first).",
+		MessageFa: "هندسه خارج از محدودهٔ شهر است (ترتیب مختصات را بررسی کنید: ابتدا طول جغرافیایی).",
+	}
+	errParcelNotFound = apiError{Status: http.StatusNotFound, Code: "parcel_not_found",
+		MessageEn: "No parcel has this plate number in the plan version in force.",
+		MessageFa: "پلاکی با این شماره در نسخهٔ جاری طرح یافت نشد."}
+	errNoPlan = apiError{Status: http.StatusNotFound, Code: "no_plan_version",
+		MessageEn: "No plan version was in force on that date.",
+		MessageFa: "در آن تاریخ هیچ نسخه‌ای از طرح لازم‌الاجرا نبود."}
+	errNotFound = apiError{Status: http.StatusNotFound, Code: "not_found",
+		MessageEn: "No such resource.",
+		MessageFa: "چنین منبعی وجود ندارد."}
+	errUnavailable = apiError{Status: http.StatusServiceUnavailable, Code: "store_unavailable",
+		MessageEn: "The plan database cannot be reached; please try again shortly.",
+		MessageFa: "پایگاه دادهٔ طرح در دسترس نیست؛ لطفاً کمی بعد دوباره تلاش کنید."}
+	errInternal = apiError{Status: http.StatusInternalServerError, Code: "internal",
+		MessageEn: "Something went wrong on our side; it has been logged.",
+		MessageFa: "خطایی در سامانه رخ داد و ثبت شد."}
+)
+
+// with returns a copy of a catalogue error naming the field and a detail.
+func (e apiError) with(field, detail string) *apiError {
+	e.Field, e.Detail = field, detail
+	return &e
+}
+
+// fail answers the request with an error. Errors that are not *apiError are
+// classified: an unreachable store is 503, an unknown resource 404, and
+// anything else 500 with the cause logged, never shown.
+func (s *Server) fail(c *gin.Context, err error) {
+	var ae *apiError
+	switch {
+	case errors.As(err, &ae):
+	case errors.Is(err, layers.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
+		ae = errUnavailable.with("", "")
+	case errors.Is(err, layers.ErrNotFound):
+		ae = errNotFound.with("", "")
+	default:
+		s.log.ErrorContext(c.Request.Context(), "request failed",
+			slog.String("path", c.Request.URL.Path), slog.Any("err", err))
+		ae = errInternal.with("", "")
+	}
+	c.AbortWithStatusJSON(ae.Status, errorBody{Error: ae})
+}
+
+// recovery turns a panic into the internal error body, so no stack trace or
+// dropped connection reaches a user.
+func (s *Server) recovery() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		defer func() {
+			if r := recover(); r != nil {
+				s.fail(c, fmt.Errorf("panic: %v", r))
+			}
+		}()
+		c.Next()
+	}
+}
