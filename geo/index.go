@@ -36,12 +36,3 @@ func (ix *Index[T]) Search(env geom.Envelope, fn func(item T) bool) {
 
 // Len is the number of items stored.
 func (ix *Index[T]) Len() int { return ix.tr.Len() }
-
-// NewIndexOf indexes a slice by position: item i is envOf(xs[i]).
-func NewIndexOf[E any](xs []E, envOf func(E) geom.Envelope) *Index[int] {
-	ix := &Index[int]{}
-	for i, x := range xs {
-		ix.Insert(envOf(x), i)
-	}
-	return ix
-}

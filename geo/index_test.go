@@ -14,7 +14,10 @@ func TestIndex(t *testing.T) {
 		rect(100, 100, 110, 110),
 		{}, // empty: never found
 	}
-	ix := NewIndexOf(items, geom.MultiPolygon.Envelope)
+	var ix Index[int]
+	for i, g := range items {
+		ix.Insert(g.Envelope(), i)
+	}
 	if ix.Len() != 3 {
 		t.Errorf("Len = %d, want 3", ix.Len())
 	}

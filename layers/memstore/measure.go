@@ -35,11 +35,15 @@ func (v *version) measureParcel(i int) (layers.Measurement, error) {
 	return cloneMeasurement(m), nil
 }
 
-// cloneMeasurement copies the lists so a caller cannot change the memo.
+// cloneMeasurement copies the lists (and the overlays' pointers) so a caller
+// cannot change the memo.
 func cloneMeasurement(m layers.Measurement) layers.Measurement {
 	m.Streets = slices.Clone(m.Streets)
 	m.Zones = slices.Clone(m.Zones)
 	m.Overlays = slices.Clone(m.Overlays)
+	for i := range m.Overlays {
+		m.Overlays[i].Overlay = overlayKind.clone(m.Overlays[i].Overlay)
+	}
 	m.ValueBlocks = slices.Clone(m.ValueBlocks)
 	m.MasterZones = slices.Clone(m.MasterZones)
 	return m

@@ -150,7 +150,7 @@ func (s *Store) Parcel(_ context.Context, version int64, id string) (layers.Parc
 	if !ok {
 		return layers.Parcel{}, fmt.Errorf("parcel %q in plan version %d: %w", id, version, layers.ErrNotFound)
 	}
-	return v.parcels.items[i], nil
+	return parcelKind.clone(v.parcels.items[i]), nil
 }
 
 // ParcelsAt returns the parcels covering pt (its boundary included), by id.
@@ -174,7 +174,7 @@ func (s *Store) ParcelsIn(_ context.Context, version int64, env geom.Envelope, l
 func (v *version) parcelsAt(idx []int) []layers.Parcel {
 	out := make([]layers.Parcel, len(idx))
 	for n, i := range idx {
-		out[n] = v.parcels.items[i]
+		out[n] = parcelKind.clone(v.parcels.items[i])
 	}
 	return out
 }

@@ -44,10 +44,12 @@ type layer[T any] struct {
 
 // kind tells newLayer how to read one layer's feature type.
 type kind[T any] struct {
-	layer   layers.Layer
-	id      func(T) string
-	geom    func(T) geom.MultiPolygon
-	clone   func(T) T // copies what the bundle could still change (pointers)
+	layer layers.Layer
+	id    func(T) string
+	geom  func(T) geom.MultiPolygon
+	// clone copies what a caller could change through a shared pointer; the
+	// geometries are immutable values and are shared.
+	clone   func(T) T
 	feature func(T) layers.Feature
 	prepare bool
 }

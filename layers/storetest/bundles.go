@@ -34,6 +34,14 @@ func cellEnv(c int) geom.Envelope {
 
 func ptr[T any](v T) *T { return &v }
 
+// deref is what p points to, or nil, for messages.
+func deref[T any](p *T) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
 func date(s string) time.Time {
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil {

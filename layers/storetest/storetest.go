@@ -204,6 +204,10 @@ func testParcel(t *testing.T, s layers.Store, vs imported) {
 		t.Errorf("Parcel(A-1) = %+v; attributes lost", p)
 	}
 	checkGeom(t, "parcel A-1", p.Geom, box(0, 0, 0, 20, 30))
+	*p.RegisteredArea = 1 // the caller's copy, not the store's
+	if p, err := s.Parcel(ctx, vs.v1.ID, "A-1"); err != nil || p.RegisteredArea == nil || *p.RegisteredArea != 612.5 {
+		t.Errorf("Parcel(A-1) after changing a result: registered area %v, %v; want 612.5", deref(p.RegisteredArea), err)
+	}
 
 	if p, err := s.Parcel(ctx, vs.v1.ID, "F-1"); err != nil || math.Abs(p.Geom.Area()-800) > AreaTolerance {
 		t.Errorf("Parcel(F-1) area = %v, %v; want 800 (its hole kept)", p.Geom.Area(), err)
