@@ -63,7 +63,7 @@ func (v *version) measureUncached(p geom.MultiPolygon) (layers.Measurement, erro
 	if err != nil {
 		return layers.Measurement{}, err
 	}
-	if cut {
+	if cut { // area(p ∩ ∪streets) = area(p) − area(p − ∪streets)
 		m.Widening = max(0, m.Area-net.Area())
 	}
 
@@ -72,11 +72,12 @@ func (v *version) measureUncached(p geom.MultiPolygon) (layers.Measurement, erro
 			return layers.Measurement{}, err
 		}
 		m.Overlays, err = overlaps(&v.overlays, net, func(o layers.Overlay, a float64) layers.OverlayOverlap {
+			o = overlayKind.clone(o)
 			o.Geom = geom.MultiPolygon{}
 			return layers.OverlayOverlap{Overlay: o, Area: a}
 		})
 		if err != nil {
-			return layers.Measurement{}, fmt.Errorf("measuring overlays: %w", err)
+			return layers.Measurement{}, err
 		}
 	}
 	m.ValueBlocks, err = overlaps(&v.blocks, p, func(b layers.ValueBlock, a float64) layers.ValueBlockOverlap {
@@ -84,14 +85,14 @@ func (v *version) measureUncached(p geom.MultiPolygon) (layers.Measurement, erro
 		return layers.ValueBlockOverlap{Block: b, Area: a}
 	})
 	if err != nil {
-		return layers.Measurement{}, fmt.Errorf("measuring value blocks: %w", err)
+		return layers.Measurement{}, err
 	}
 	m.MasterZones, err = overlaps(&v.masters, p, func(z layers.MasterZone, a float64) layers.MasterZoneOverlap {
 		z.Geom = geom.MultiPolygon{}
 		return layers.MasterZoneOverlap{Zone: z, Area: a}
 	})
 	if err != nil {
-		return layers.Measurement{}, fmt.Errorf("measuring master-plan zones: %w", err)
+		return layers.Measurement{}, err
 	}
 	return m, nil
 }
@@ -128,9 +129,9 @@ func (v *version) measureStreets(p geom.MultiPolygon, m *layers.Measurement) (ne
 }
 
 // subtractStreet removes street i from net, reporting whether anything was
-// removed. Most streets only touch a parcel (its front edge on the street
-// line); a relate tells those apart at half the cost of a difference that
-// would change nothing.
+// removed. A street may only touch a parcel (its front edge on the street
+// line); telling that apart costs less than a difference that would change
+// nothing.
 func (v *version) subtractStreet(net geom.MultiPolygon, i int) (geom.MultiPolygon, bool, error) {
 	covers, err := covering(&v.streets, i, net)
 	if err != nil || covers {
@@ -196,7 +197,7 @@ func overlaps[T, R any](ly *layer[T], g geom.MultiPolygon, result func(T, float6
 	for _, i := range ly.search(g.Envelope()) {
 		piece, all, err := overlap(ly, i, g)
 		if err != nil {
-			return nil, fmt.Errorf("feature %d: %w", i, err)
+			return nil, fmt.Errorf("measuring %s %q: %w", ly.kind.layer, ly.kind.id(ly.items[i]), err)
 		}
 		a := piece.Area()
 		if all {

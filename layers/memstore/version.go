@@ -39,7 +39,7 @@ type layer[T any] struct {
 	envs  []geom.Envelope
 	prep  []geom.PreparedGeometry // nil for parcels: they are never the covering side
 	ix    *geo.Index[int]
-	feat  func(T) layers.Feature
+	kind  kind[T]
 }
 
 // kind tells newLayer how to read one layer's feature type.
@@ -60,7 +60,7 @@ func newLayer[T any](k kind[T], src []T) (layer[T], error) {
 		geoms: make([]geom.MultiPolygon, len(src)),
 		envs:  make([]geom.Envelope, len(src)),
 		ix:    &geo.Index[int]{},
-		feat:  k.feature,
+		kind:  k,
 	}
 	for i, x := range src {
 		ly.items[i] = k.clone(x)
@@ -123,7 +123,7 @@ func (ly *layer[T]) features(env geom.Envelope, limit int) []layers.Feature {
 	hits := ly.intersecting(env.AsGeometry(), limit)
 	out := make([]layers.Feature, len(hits))
 	for n, i := range hits {
-		out[n] = ly.feat(ly.items[i])
+		out[n] = ly.kind.feature(ly.items[i])
 	}
 	return out
 }
