@@ -1,0 +1,306 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/peterstace/simplefeatures/geom"
+
+	"github.com/parvaneh/parvaneh/api"
+	"github.com/parvaneh/parvaneh/layers"
+	"github.com/parvaneh/parvaneh/layers/memstore"
+	"github.com/parvaneh/parvaneh/layers/storetest"
+	"github.com/parvaneh/parvaneh/permits"
+	"github.com/parvaneh/parvaneh/rules"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+// today is the date "as of" defaults to in every test, so answers do not
+// change with the calendar.
+var today = time.Date(2025, 6, 1, 9, 30, 0, 0, time.UTC)
+
+// testBundle is the plan bundle the API tests serve.
+func testBundle(t testing.TB) *layers.Bundle {
+	t.Helper()
+	return storetest.City(3, 2)
+}
+
+// importBundle returns a new embedded store holding the test bundle.
+func importBundle(t testing.TB) *memstore.Store {
+	t.Helper()
+	st := memstore.New()
+	if _, err := st.Import(context.Background(), testBundle(t)); err != nil {
+		t.Fatalf("importing the test bundle: %v", err)
+	}
+	t.Cleanup(st.Close)
+	return st
+}
+
+// app is the API built in process the way `parvaneh serve` builds it: the
+// store, the permits service with the bundled rule packs, the API.
+type app struct {
+	handler http.Handler
+	doc     *apiDoc
+	logs    *bytes.Buffer
+}
+
+func newApp(t testing.TB, st layers.Store) *app {
+	t.Helper()
+	ctx := context.Background()
+	names, err := st.Municipalities(ctx)
+	if err != nil || len(names) != 1 {
+		t.Fatalf("municipalities of the test store: %v, %v", names, err)
+	}
+	packs := permits.PackSet{}
+	for _, name := range rules.BundledNames() {
+		p, err := rules.Bundled(name)
+		if err != nil {
+			t.Fatalf("loading bundled rule pack %s: %v", name, err)
+		}
+		packs[p.Meta.ID] = p
+	}
+	now := func() time.Time { return today }
+	var logs bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	svc := permits.NewService(st, packs, names[0], now)
+	srv := api.New(api.Config{Municipality: names[0], MaxBodyBytes: 64 << 10, MaxFeatures: 500, Now: now}, st, svc, nil, log)
+	return &app{handler: srv.Handler(), doc: loadDoc(t), logs: &logs}
+}
+
+// response is one answer, its body read.
+type response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// JSON decodes the body as JSON.
+func (r *response) JSON(t testing.TB) map[string]any {
+	t.Helper()
+	var v map[string]any
+	if err := json.Unmarshal(r.Body, &v); err != nil {
+		t.Fatalf("body is not a JSON object: %v\n%s", err, r.Body)
+	}
+	return v
+}
+
+// do sends a request and checks the answer against the OpenAPI document:
+// its status must be one the operation lists and its body must match that
+// response's schema. Requests that are answered 2xx must match the
+// document's parameters and request body too (a refused request may be
+// refused by the document as well, or only by the server).
+func (a *app) do(t testing.TB, method, target, body string) *response {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req := httptest.NewRequest(method, target, rd)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	rec := httptest.NewRecorder()
+	a.handler.ServeHTTP(rec, req)
+	res := &response{Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
+	a.doc.check(t, method, target, body, res)
+	return res
+}
+
+// apiDoc is the served OpenAPI document, loaded and routed by kin-openapi.
+type apiDoc struct {
+	doc    *openapi3.T
+	router routers.Router
+}
+
+var loadDocOnce = sync.OnceValues(func() (*apiDoc, error) {
+	data, err := os.ReadFile("openapi.json")
+	if err != nil {
+		return nil, err
+	}
+	doc, err := openapi3.NewLoader().LoadFromData(data)
+	if err != nil {
+		return nil, err
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		return nil, err
+	}
+	router, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		return nil, err
+	}
+	return &apiDoc{doc: doc, router: router}, nil
+})
+
+func loadDoc(t testing.TB) *apiDoc {
+	t.Helper()
+	d, err := loadDocOnce()
+	if err != nil {
+		t.Fatalf("openapi.json: %v", err)
+	}
+	return d
+}
+
+// routable returns the target as the document's router can match it: a
+// parcel plate's "/" is percent-encoded, since an OpenAPI path parameter
+// cannot hold a raw "/" (the server takes either form).
+func routable(target string) string {
+	const prefix = "/api/v1/parcels/"
+	path, query, _ := strings.Cut(target, "?")
+	if rest, ok := strings.CutPrefix(path, prefix); ok {
+		path = prefix + strings.ReplaceAll(rest, "/", "%2F")
+	}
+	if query != "" {
+		return path + "?" + query
+	}
+	return path
+}
+
+func (d *apiDoc) check(t testing.TB, method, target, body string, res *response) {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req := httptest.NewRequest(method, routable(target), rd)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	route, params, err := d.router.FindRoute(req)
+	if err != nil {
+		t.Errorf("%s %s: not in openapi.json: %v", method, target, err)
+		return
+	}
+	ctx := context.Background()
+	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
+		Options: &openapi3filter.Options{MultiError: true, IncludeResponseStatus: true}}
+	if res.Status/100 == 2 {
+		if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
+			t.Errorf("%s %s: request answered %d does not match openapi.json: %v", method, target, res.Status, err)
+		}
+	}
+	out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: res.Status,
+		Header: res.Header, Body: io.NopCloser(bytes.NewReader(res.Body)), Options: in.Options}
+	if err := openapi3filter.ValidateResponse(ctx, out); err != nil {
+		var me openapi3.MultiError
+		if errors.As(err, &me) {
+			err = errors.Join(me...)
+		}
+		t.Errorf("%s %s: response %d does not match openapi.json: %v\n%s", method, target, res.Status, err, clip(res.Body))
+	}
+}
+
+func clip(b []byte) string {
+	if len(b) > 2000 {
+		return string(b[:2000]) + "…"
+	}
+	return string(b)
+}
+
+// golden compares a JSON body with testdata/NAME.golden.json, indented; with
+// -update it rewrites the file.
+func golden(t testing.TB, name string, body []byte) {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, body, "", "  "); err != nil {
+		t.Fatalf("golden %s: body is not JSON: %v", name, err)
+	}
+	buf.WriteByte('\n')
+	path := filepath.Join("testdata", name+".golden.json")
+	if *update {
+		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("golden %s: %v (run go test ./api -update to create it)", name, err)
+	}
+	if !bytes.Equal(buf.Bytes(), want) {
+		t.Errorf("response differs from %s (go test ./api -run %s -update rewrites it):\n%s", path, t.Name(), firstDiff(buf.String(), string(want)))
+	}
+}
+
+// firstDiff shows the first differing line of got and want.
+func firstDiff(got, want string) string {
+	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
+	for i := range max(len(g), len(w)) {
+		var gl, wl string
+		if i < len(g) {
+			gl = g[i]
+		}
+		if i < len(w) {
+			wl = w[i]
+		}
+		if gl != wl {
+			return "line " + strconv.Itoa(i+1) + ":\n  got:  " + gl + "\n  want: " + wl
+		}
+	}
+	return "(same lines, different bytes)"
+}
+
+// faultStore is a real store told to fail: Ping answers pingErr, a method
+// named in fail answers that error, and Parcel panics for panicID.
+type faultStore struct {
+	layers.Store
+	pingErr error
+	fail    map[string]error
+	panicID string
+}
+
+func (s *faultStore) Ping(ctx context.Context) error {
+	if s.pingErr != nil {
+		return s.pingErr
+	}
+	return s.Store.Ping(ctx)
+}
+
+func (s *faultStore) VersionAsOf(ctx context.Context, muni string, asOf time.Time) (layers.PlanVersion, error) {
+	if err := s.fail["VersionAsOf"]; err != nil {
+		return layers.PlanVersion{}, err
+	}
+	return s.Store.VersionAsOf(ctx, muni, asOf)
+}
+
+func (s *faultStore) Parcel(ctx context.Context, version int64, id string) (layers.Parcel, error) {
+	if id == s.panicID {
+		panic("faultStore: told to panic on parcel " + id)
+	}
+	if err := s.fail["Parcel"]; err != nil {
+		return layers.Parcel{}, err
+	}
+	return s.Store.Parcel(ctx, version, id)
+}
+
+func (s *faultStore) ParcelsIn(ctx context.Context, version int64, env geom.Envelope, limit int) ([]layers.Parcel, error) {
+	if err := s.fail["ParcelsIn"]; err != nil {
+		return nil, err
+	}
+	return s.Store.ParcelsIn(ctx, version, env, limit)
+}
+
+func (s *faultStore) Measure(ctx context.Context, version int64, parcel geom.MultiPolygon) (layers.Measurement, error) {
+	if err := s.fail["Measure"]; err != nil {
+		return layers.Measurement{}, err
+	}
+	return s.Store.Measure(ctx, version, parcel)
+}
