@@ -142,8 +142,8 @@ func Generate(ctx context.Context, opts Options, dir string) (Summary, error) {
 		return sum, err
 	}
 
-	w := c.windowWorld(tie, ls.zones, ls.overlays, ls.values)
-	if sum.Notable, err = c.selectNotables(ctx, w, c.notableRules(tie)); err != nil {
+	w := c.windowWorld(tie, ls.zones, ls.overlays, ls.values).transform(proj.roundTrip)
+	if sum.Notable, err = c.selectNotables(ctx, w, proj.roundTrip, c.notableRules(tie)); err != nil {
 		return sum, err
 	}
 	if err := writeNotable(filepath.Join(dir, "notable.json"), opts, sum.Notable); err != nil {
@@ -433,7 +433,9 @@ func (c *city) windowWorld(tie *tieCorner, zones, overlays, values []feature) *w
 
 // selectNotables picks, for every rule, the first parcel (in cell and plate
 // order) that passes its check, preferring one that also passes prefer.
-func (c *city) selectNotables(ctx context.Context, w *world, rules []notableRule) ([]Notable, error) {
+// Parcels are measured as written and read back (place), so the notes give
+// the figures a store gives.
+func (c *city) selectNotables(ctx context.Context, w *world, place func(xy) xy, rules []notableRule) ([]Notable, error) {
 	layouts := map[cell]*layout{}
 	cache := map[string]*siteFacts{}
 	var out []Notable
@@ -458,7 +460,7 @@ func (c *city) selectNotables(ctx context.Context, w *world, rules []notableRule
 						continue
 					}
 					id := c.plate(L, l)
-					g := ringsGeometry(l.rings)
+					g := ringsGeometry(l.rings).TransformXY(place)
 					f, ok := cache[id]
 					if !ok {
 						ff, err := w.facts(g)

@@ -29,6 +29,21 @@ func newWFeat(f feature) wfeat {
 	return wfeat{id: f.id, code: f.code, planned: f.planned, height: f.height, g: f.g, env: f.g.Envelope()}
 }
 
+// transform moves every feature, for measuring in another frame.
+func (w *world) transform(fn func(xy) xy) *world {
+	out := &world{}
+	for _, l := range []struct{ from, to *[]wfeat }{
+		{&w.streets, &out.streets}, {&w.zones, &out.zones}, {&w.overlays, &out.overlays}, {&w.values, &out.values},
+	} {
+		for _, f := range *l.from {
+			f.g = f.g.TransformXY(fn)
+			f.env = f.g.Envelope()
+			*l.to = append(*l.to, f)
+		}
+	}
+	return out
+}
+
 // siteFacts are a parcel's measurements: areas rounded half up to 0.01 m².
 type siteFacts struct {
 	A, W, N  float64

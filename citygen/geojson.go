@@ -33,6 +33,13 @@ func (p *projector) lonlat(q xy) [2]int64 {
 	return [2]int64{int64(math.Round(ll.X * coordScale)), int64(math.Round(ll.Y * coordScale))}
 }
 
+// roundTrip is where a local point lands after being written (rounded to
+// coordScale) and read back into UTM 39N, as a bundle reader reads it.
+func (p *projector) roundTrip(q xy) xy {
+	ll := p.lonlat(q)
+	return p.utm.Forward(xy{X: float64(ll[0]) / coordScale, Y: float64(ll[1]) / coordScale})
+}
+
 // fcWriter streams one GeoJSON FeatureCollection to a file, one feature a
 // line.
 type fcWriter struct {
