@@ -127,10 +127,7 @@ func (s *Server) version(c *gin.Context, asOfRaw string) (layers.PlanVersion, *g
 	if err != nil {
 		return layers.PlanVersion{}, nil, err
 	}
-	v, err := s.plans.VersionAsOf(c.Request.Context(), s.cfg.Municipality, asOf)
-	if errors.Is(err, layers.ErrNotFound) {
-		return v, nil, errNoPlan.with("as_of", asOf.Format(time.DateOnly))
-	}
+	v, err := s.versionAsOf(c.Request.Context(), asOf)
 	if err != nil {
 		return v, nil, err
 	}
@@ -139,6 +136,16 @@ func (s *Server) version(c *gin.Context, asOfRaw string) (layers.PlanVersion, *g
 		return v, nil, err
 	}
 	return v, proj, nil
+}
+
+// versionAsOf finds the plan version in force on a date; none is the 404
+// no_plan_version naming as_of.
+func (s *Server) versionAsOf(ctx context.Context, asOf time.Time) (layers.PlanVersion, error) {
+	v, err := s.plans.VersionAsOf(ctx, s.cfg.Municipality, asOf)
+	if errors.Is(err, layers.ErrNotFound) {
+		return v, errNoPlan.with("as_of", asOf.Format(time.DateOnly))
+	}
+	return v, err
 }
 
 func (s *Server) parseAsOf(raw string) (time.Time, error) {

@@ -71,6 +71,13 @@ func (s *Server) estimate(c *gin.Context, req estimateRequest) {
 		s.fail(c, errMissing.with("parcel_id", "give parcel_id or geometry"))
 		return
 	}
+	// permits answers layers.ErrNotFound both for a plate that is not in
+	// the version and for a date before every version: looking the version
+	// up first tells no_plan_version from parcel_not_found.
+	if _, err := s.versionAsOf(c.Request.Context(), asOf); err != nil {
+		s.fail(c, err)
+		return
+	}
 	est, err := s.estimates.Estimate(c.Request.Context(), w)
 	if err != nil {
 		s.fail(c, s.permitsError(err, req.ParcelID))
