@@ -117,7 +117,8 @@ func Round2(x float64) float64 {
 
 // FromMeasurement applies rule book §1 to a measurement.
 func FromMeasurement(m layers.Measurement) Facts {
-	var f Facts
+	// Lists start empty, not nil, so JSON shows [] rather than null.
+	f := Facts{Streets: []Street{}, Zones: []Zone{}, Overlays: []Overlay{}}
 	f.A = Round2(m.Area)
 	f.W = Round2(m.Widening)
 	f.N = Round2(f.A - f.W)
@@ -148,7 +149,11 @@ func FromMeasurement(m layers.Measurement) Facts {
 		f.S = front.PlannedWidth
 	}
 
-	f.Zones, f.Slivers = keepZones(m.Zones, f.N)
+	if kept, slivers := keepZones(m.Zones, f.N); kept != nil {
+		f.Zones, f.Slivers = kept, slivers
+	} else {
+		f.Slivers = slivers
+	}
 	if len(f.Zones) > 0 {
 		gov := f.Zones[0]
 		for _, z := range f.Zones[1:] {

@@ -37,6 +37,7 @@ func commands() []command {
 		{"migrate", "apply the database migrations to DATABASE_URL", runMigrate},
 		{"gencity", "generate a sample-city plan bundle: parvaneh gencity -parcels N -out DIR", runGenCity},
 		{"rules", "rule packs: parvaneh rules test|check PACK_DIR", runRules},
+		{"estimate", "estimate a parcel: parvaneh estimate -parcel ID | -geojson FILE | -all [-json]", runEstimate},
 	}
 }
 
