@@ -149,11 +149,9 @@ func FromMeasurement(m layers.Measurement) Facts {
 		f.S = front.PlannedWidth
 	}
 
-	if kept, slivers := keepZones(m.Zones, f.N); kept != nil {
-		f.Zones, f.Slivers = kept, slivers
-	} else {
-		f.Slivers = slivers
-	}
+	var kept []Zone
+	kept, f.Slivers = keepZones(m.Zones, f.N)
+	f.Zones = append(f.Zones, kept...)
 	if len(f.Zones) > 0 {
 		gov := f.Zones[0]
 		for _, z := range f.Zones[1:] {
