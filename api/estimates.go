@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -130,6 +131,10 @@ func decodeJSON(c *gin.Context, dst any) error {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
 			return errBadJSON.with(te.Field, "want "+te.Type.String()+", got JSON "+te.Value)
+		}
+		// encoding/json names an unknown field only in its message.
+		if name, ok := strings.CutPrefix(err.Error(), `json: unknown field "`); ok {
+			return errBadJSON.with(strings.TrimSuffix(name, `"`), "unknown field")
 		}
 		return errBadJSON.with("", err.Error())
 	}
