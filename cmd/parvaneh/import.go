@@ -65,6 +65,7 @@ func runImport(ctx context.Context, env *cliEnv, args []string) error {
 	for _, n := range b.Counts() {
 		total += n
 	}
+	writeStart := time.Now()
 	pv, err := store.ImportWithProgress(ctx, b, func(written int) {
 		meter.show("writing: %d of %d features", written, total)
 	})
@@ -72,11 +73,14 @@ func runImport(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	printSummary(env.stdout, dir, b, pv, read, time.Since(start))
+	printSummary(env.stdout, dir, b, pv, timings{total: time.Since(start), read: read, write: time.Since(writeStart)})
 	return nil
 }
 
-func printSummary(w io.Writer, dir string, b *layers.Bundle, pv layers.PlanVersion, read, elapsed time.Duration) {
+// timings are an import's phases: the whole, reading the bundle, writing it.
+type timings struct{ total, read, write time.Duration }
+
+func printSummary(w io.Writer, dir string, b *layers.Bundle, pv layers.PlanVersion, t timings) {
 	fmt.Fprintf(w, "imported %s\n", dir)
 	fmt.Fprintf(w, "  municipality  %s (%s)\n", pv.Municipality, pv.MunicipalityFa)
 	fmt.Fprintf(w, "  plan version  seq %d, %q, effective %s (id %d)\n",
@@ -86,8 +90,9 @@ func printSummary(w io.Writer, dir string, b *layers.Bundle, pv layers.PlanVersi
 		fmt.Fprintf(w, "  %-13s %d\n", l, counts[l])
 		total += counts[l]
 	}
-	fmt.Fprintf(w, "  %d features in %s (read %s), %.0f features/s\n",
-		total, elapsed.Round(time.Millisecond), read.Round(time.Millisecond), float64(total)/elapsed.Seconds())
+	fmt.Fprintf(w, "  %d features in %s, %.0f features/s (read %s; written %s, %.0f features/s)\n",
+		total, t.total.Round(time.Millisecond), float64(total)/t.total.Seconds(),
+		t.read.Round(time.Millisecond), t.write.Round(time.Millisecond), float64(total)/t.write.Seconds())
 	if len(b.Warnings) > 0 {
 		fmt.Fprintf(w, "%d warning(s), repaired:\n", len(b.Warnings))
 		for _, p := range b.Warnings {
