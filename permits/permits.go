@@ -160,6 +160,8 @@ func ruleSite(f zoning.Facts) rules.Site {
 		Governing:   f.Governing,
 		OutsidePlan: f.OutsidePlan(),
 		InStreet:    f.InStreet(),
+		Zones:       make([]rules.ZoneShare, 0, len(f.Zones)),
+		Overlays:    make([]rules.OverlayFact, 0, len(f.Overlays)),
 	}
 	if f.Front != nil {
 		s.FrontStreet = f.Front.ID
