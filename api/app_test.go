@@ -8,6 +8,7 @@ import (
 	"flag"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -93,12 +94,14 @@ type response struct {
 	Body   []byte
 }
 
-// JSON decodes the body as JSON.
+// JSON decodes the body as a JSON object, numbers as json.Number.
 func (r *response) JSON(t testing.TB) map[string]any {
 	t.Helper()
 	var v map[string]any
-	if err := json.Unmarshal(r.Body, &v); err != nil {
-		t.Fatalf("body is not a JSON object: %v\n%s", err, r.Body)
+	dec := json.NewDecoder(bytes.NewReader(r.Body))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
+		t.Fatalf("body is not a JSON object: %v\n%s", err, clip(r.Body))
 	}
 	return v
 }
@@ -110,19 +113,21 @@ func (r *response) JSON(t testing.TB) map[string]any {
 // refused by the document as well, or only by the server).
 func (a *app) do(t testing.TB, method, target, body string) *response {
 	t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req := httptest.NewRequest(method, target, rd)
+	res := a.serve(method, target, body)
+	a.doc.check(t, method, target, body, res)
+	return res
+}
+
+// serve sends a request without looking at the document, for requests
+// outside it (unknown routes).
+func (a *app) serve(method, target, body string) *response {
+	req := httptest.NewRequest(method, target, strings.NewReader(body))
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	rec := httptest.NewRecorder()
 	a.handler.ServeHTTP(rec, req)
-	res := &response{Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
-	a.doc.check(t, method, target, body, res)
-	return res
+	return &response{Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
 }
 
 // apiDoc is the served OpenAPI document, loaded and routed by kin-openapi.
@@ -215,15 +220,20 @@ func clip(b []byte) string {
 	return string(b)
 }
 
-// golden compares a JSON body with testdata/NAME.golden.json, indented; with
-// -update it rewrites the file.
-func golden(t testing.TB, name string, body []byte) {
+// golden compares a decoded JSON answer with testdata/NAME.golden.json; with
+// -update it rewrites the file. The file is canonical JSON (keys sorted,
+// numbers with a fraction rounded to 1e-9, ample for degrees and m²), so
+// that float noise in the last bits of a projection does not count as a
+// change.
+func golden(t testing.TB, name string, v any) {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := json.Indent(&buf, body, "", "  "); err != nil {
-		t.Fatalf("golden %s: body is not JSON: %v", name, err)
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(canonical(v)); err != nil {
+		t.Fatalf("golden %s: %v", name, err)
 	}
-	buf.WriteByte('\n')
 	path := filepath.Join("testdata", name+".golden.json")
 	if *update {
 		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
@@ -233,14 +243,41 @@ func golden(t testing.TB, name string, body []byte) {
 	}
 	want, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("golden %s: %v (run go test ./api -update to create it)", name, err)
+		t.Fatalf("golden %s: %v (go test ./api -update writes it)", name, err)
 	}
 	if !bytes.Equal(buf.Bytes(), want) {
-		t.Errorf("response differs from %s (go test ./api -run %s -update rewrites it):\n%s", path, t.Name(), firstDiff(buf.String(), string(want)))
+		t.Errorf("answer differs from %s (go test ./api -run '%s' -update rewrites it):\n%s", path, t.Name(), firstDiff(buf.String(), string(want)))
 	}
 }
 
-// firstDiff shows the first differing line of got and want.
+func canonical(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, x := range v {
+			out[k] = canonical(x)
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, x := range v {
+			out[i] = canonical(x)
+		}
+		return out
+	case json.Number:
+		if !strings.ContainsAny(string(v), ".eE") {
+			return v
+		}
+		f, err := v.Float64()
+		if err != nil {
+			return v
+		}
+		return json.Number(strconv.FormatFloat(math.Round(f*1e9)/1e9, 'f', -1, 64))
+	}
+	return v
+}
+
+// firstDiff shows the first line where got and want differ.
 func firstDiff(got, want string) string {
 	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
 	for i := range max(len(g), len(w)) {
