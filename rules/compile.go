@@ -75,6 +75,7 @@ type compiled struct {
 // path into a fact struct (proposal.height_m), fetched by its own program.
 type inputRef struct {
 	name string
+	rule int // the rule's evaluation position; −1 for a fact (set once the job is ordered)
 	path *vm.Program
 }
 
@@ -198,7 +199,7 @@ func (c *compiler) compileExpr(src source, k Kind) (cp *compiled, e *exprError) 
 			continue // shown field by field
 		}
 		if _, ok := c.rules[n]; ok || c.facts[n] {
-			cp.inputs = append(cp.inputs, inputRef{name: n})
+			cp.inputs = append(cp.inputs, inputRef{name: n, rule: -1})
 		}
 	}
 	for _, p := range w.paths {
@@ -206,7 +207,7 @@ func (c *compiler) compileExpr(src source, k Kind) (cp *compiled, e *exprError) 
 		if err != nil {
 			return nil, &exprError{line: 1, msg: fmt.Sprintf("input %s: %v", p, err)}
 		}
-		cp.inputs = append(cp.inputs, inputRef{name: p, path: path})
+		cp.inputs = append(cp.inputs, inputRef{name: p, rule: -1, path: path})
 	}
 	return cp, nil
 }
@@ -459,7 +460,7 @@ func exactFunctions() []expr.Option {
 	for _, op := range []string{"+", "-", "*", "/"} {
 		opts = append(opts, expr.Function(exactOps[op], func(p ...any) (any, error) {
 			return decOp(op, p[0], p[1])
-		}, new(func(any, any) decimal)))
+		}, new(func(any, any) *decimal)))
 	}
 	cmps := map[string]func(int) bool{
 		"<": func(c int) bool { return c < 0 }, "<=": func(c int) bool { return c <= 0 },
@@ -473,9 +474,9 @@ func exactFunctions() []expr.Option {
 		}, new(func(any, any) bool)))
 	}
 	opts = append(opts,
-		expr.Function("·sum", func(p ...any) (any, error) { return decFold(p, nil) }, new(func(any) decimal)),
-		expr.Function("·min", func(p ...any) (any, error) { return decFold(p, func(c int) bool { return c < 0 }) }, new(func(...any) decimal)),
-		expr.Function("·max", func(p ...any) (any, error) { return decFold(p, func(c int) bool { return c > 0 }) }, new(func(...any) decimal)),
+		expr.Function("·sum", func(p ...any) (any, error) { return decFold(p, nil) }, new(func(any) *decimal)),
+		expr.Function("·min", func(p ...any) (any, error) { return decFold(p, func(c int) bool { return c < 0 }) }, new(func(...any) *decimal)),
+		expr.Function("·max", func(p ...any) (any, error) { return decFold(p, func(c int) bool { return c > 0 }) }, new(func(...any) *decimal)),
 	)
 	return opts
 }

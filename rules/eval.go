@@ -39,6 +39,21 @@ func (p *Pack) Violations(site Site, permit *Permit, survey Survey) (*Result, er
 	return p.run(p.violations, &input{site: &site, permit: permit, survey: &survey})
 }
 
+// Rules describes the rules of a job ("estimate", "validation",
+// "violations") in evaluation order: the figures the job can give. It is nil
+// for a job the pack does not have.
+func (p *Pack) Rules(job string) []RuleInfo {
+	j := p.jobNamed(job)
+	if j == nil || j.kind.name != job {
+		return nil
+	}
+	out := make([]RuleInfo, len(j.rules))
+	for i, r := range j.rules {
+		out[i] = *r.info
+	}
+	return out
+}
+
 // Jobs lists the jobs the pack offers.
 func (p *Pack) Jobs() []string {
 	out := []string{jobEstimate.name}
@@ -58,6 +73,8 @@ type evaluator struct {
 	vm    vm.VM
 	env   map[string]any
 	state []bool // per evaluation position: computed in this evaluation
+	vals  []any  // per evaluation position: the rule's value
+	notes []bool // per note: it holds
 }
 
 func (j *job) get() *evaluator {
@@ -65,11 +82,15 @@ func (j *job) get() *evaluator {
 		return e
 	}
 	return &evaluator{
-		vm:    vm.VM{MemoryBudget: MemoryBudget},
+		vm:    newVM(),
 		env:   maps.Clone(j.template),
 		state: make([]bool, len(j.rules)),
+		vals:  make([]any, len(j.rules)),
+		notes: make([]bool, len(j.notes)),
 	}
 }
+
+func newVM() vm.VM { return vm.VM{MemoryBudget: MemoryBudget} }
 
 // evalError names the pack expression that failed to run.
 func evalError(c *compiled, where string, err error) error {
@@ -94,55 +115,27 @@ func (p *Pack) run(j *job, in *input) (*Result, error) {
 		}
 	}
 
-	figs := make([]Figure, len(j.rules))
-	buf := make([]Input, 0, j.nInputs)
-	for i, r := range j.rules {
-		e.state[i] = false
-		if !e.ready(r.deps) {
-			e.env[r.id] = nil
-			continue
-		}
-		if r.when != nil {
-			hold, err := e.flag(r.when)
-			if err != nil {
-				return nil, evalError(r.when, "rule "+r.id+" (when)", err)
-			}
-			if !hold {
-				e.env[r.id] = nil
-				continue
-			}
-		}
-		v, err := e.value(r.expr)
-		if err != nil {
-			return nil, evalError(r.expr, "rule "+r.id, err)
-		}
-		e.env[r.id] = v
-		e.state[i] = true
-		start := len(buf)
-		if buf, err = e.inputs(buf, r.expr); err != nil {
-			return nil, evalError(r.expr, "rule "+r.id, err)
-		}
-		figs[r.decl] = Figure{
-			ID: r.id, LabelFa: r.label.Fa, LabelEn: r.label.En, Kind: r.kind, Unit: r.unit,
-			Formula: r.expr.src.Text, Inputs: buf[start:len(buf):len(buf)], Value: v,
-		}
-	}
-	res.Figures = figs[:0]
-	for _, f := range figs {
-		if f.ID != "" {
-			res.Figures = append(res.Figures, f)
+	if j.fast == nil || e.runFast(j) != nil {
+		if err := e.runEach(j); err != nil {
+			return nil, err
 		}
 	}
 
-	for _, n := range j.notes {
-		if !e.ready(n.deps) {
+	res.Figures = make([]Figure, 0, len(j.rules))
+	buf := make([]Input, 0, j.nInputs)
+	for i, r := range j.rules {
+		if !e.state[i] {
 			continue
 		}
-		hold, err := e.flag(n.when)
-		if err != nil {
-			return nil, evalError(n.when, "note "+n.id, err)
+		start := len(buf)
+		var err error
+		if buf, err = e.inputs(buf, r.expr); err != nil {
+			return nil, evalError(r.expr, "rule "+r.id, err)
 		}
-		if hold {
+		res.Figures = append(res.Figures, Figure{RuleInfo: r.info, Inputs: buf[start:len(buf):len(buf)], Value: e.vals[i]})
+	}
+	for k, n := range j.notes {
+		if e.notes[k] {
 			res.Notes = append(res.Notes, Note{ID: n.id, Fa: n.text.Fa, En: n.text.En})
 		}
 	}
@@ -157,6 +150,67 @@ func (p *Pack) run(j *job, in *input) (*Result, error) {
 		}
 	}
 	return res, nil
+}
+
+// runFast runs the job's rules and notes as one program (see combine.go).
+func (e *evaluator) runFast(j *job) error {
+	out, err := e.vm.Run(j.fast.prog, e.env)
+	if err != nil {
+		return err
+	}
+	arr, ok := out.([]any)
+	if !ok || len(arr) != len(j.rules)+len(j.notes) {
+		return fmt.Errorf("combined program gave %T", out)
+	}
+	for i := range j.rules {
+		e.vals[i] = arr[i]
+		e.state[i] = arr[i] != nil
+	}
+	for k := range j.notes {
+		e.notes[k] = arr[len(j.rules)+k] == true
+	}
+	if len(j.checks) > 0 || len(j.violations) > 0 {
+		for i, r := range j.rules {
+			e.env[r.id] = e.vals[i] // checks and violations read rules from the map
+		}
+	}
+	return nil
+}
+
+// runEach runs the job's rules and notes one VM run each.
+func (e *evaluator) runEach(j *job) error {
+	for i, r := range j.rules {
+		e.state[i], e.vals[i], e.env[r.id] = false, nil, nil
+		if !e.ready(r.deps) {
+			continue
+		}
+		if r.when != nil {
+			hold, err := e.flag(r.when)
+			if err != nil {
+				return evalError(r.when, "rule "+r.id+" (when)", err)
+			}
+			if !hold {
+				continue
+			}
+		}
+		v, err := e.value(r.expr)
+		if err != nil {
+			return evalError(r.expr, "rule "+r.id, err)
+		}
+		e.env[r.id], e.vals[i], e.state[i] = v, v, true
+	}
+	for k, n := range j.notes {
+		e.notes[k] = false
+		if !e.ready(n.deps) {
+			continue
+		}
+		hold, err := e.flag(n.when)
+		if err != nil {
+			return evalError(n.when, "note "+n.id, err)
+		}
+		e.notes[k] = hold
+	}
+	return nil
 }
 
 // ready reports whether every rule at the given positions was computed.
@@ -184,11 +238,16 @@ func (e *evaluator) value(c *compiled) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch c.kind {
+	return convert(c.kind, v)
+}
+
+// convert gives a formula's result its kind's Go type and rounding (§0).
+func convert(k Kind, v any) (any, error) {
+	switch k {
 	case KindArea:
 		f, ok := toFloat(v)
 		if !ok {
-			return nil, kindErr(c.kind, v)
+			return nil, kindErr(k, v)
 		}
 		if r := roundArea(f); r != f || !isFloat(v) {
 			return r, nil
@@ -197,7 +256,7 @@ func (e *evaluator) value(c *compiled) (any, error) {
 	case KindNumber:
 		f, ok := toFloat(v)
 		if !ok {
-			return nil, kindErr(c.kind, v)
+			return nil, kindErr(k, v)
 		}
 		if !isFloat(v) {
 			return f, nil
@@ -215,16 +274,16 @@ func (e *evaluator) value(c *compiled) (any, error) {
 			}
 			return nil, fmt.Errorf("a count must be a whole number, got %v", n)
 		}
-		return nil, kindErr(c.kind, v)
+		return nil, kindErr(k, v)
 	case KindMoney:
 		return roundRial(v)
 	case KindFlag:
 		if _, ok := v.(bool); !ok {
-			return nil, kindErr(c.kind, v)
+			return nil, kindErr(k, v)
 		}
 	case KindText:
 		if _, ok := v.(string); !ok {
-			return nil, kindErr(c.kind, v)
+			return nil, kindErr(k, v)
 		}
 	}
 	return v, nil
@@ -239,10 +298,13 @@ func kindErr(k Kind, v any) error {
 // inputs appends the values an expression read to buf.
 func (e *evaluator) inputs(buf []Input, c *compiled) ([]Input, error) {
 	for _, in := range c.inputs {
-		if in.name == factInf {
+		switch {
+		case in.name == factInf:
 			continue
-		}
-		if in.path == nil {
+		case in.rule >= 0:
+			buf = append(buf, Input{Name: in.name, Value: e.vals[in.rule]})
+			continue
+		case in.path == nil:
 			buf = append(buf, Input{Name: in.name, Value: e.env[in.name]})
 			continue
 		}

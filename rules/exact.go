@@ -1,12 +1,12 @@
 package rules
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"math/big"
 	"reflect"
 	"strconv"
-	"strings"
 )
 
 // Exact arithmetic for money, and the rule book's rounding (§0).
@@ -18,124 +18,224 @@ import (
 // as the decimals a person would write. The line is then rounded half up to
 // whole Rial.
 
-// decimal is an exact rational. Its one pointer field keeps it pointer-shaped,
-// so storing it in an interface does not allocate.
-type decimal struct{ r *big.Rat }
+// decimal is an exact number: n / 10^s while that fits in int64 (money
+// formulas multiply areas with two decimals by whole prices and factors with
+// two, so it nearly always does), else the exact rational r. Formulas handle
+// *decimal: a pointer, which an interface holds without allocating.
+type decimal struct {
+	n int64
+	s int32    // 0 … maxScale
+	r *big.Rat // when set, the value; n and s are unused
+}
 
-// String shows the exact value, for error messages and explanations.
-func (d decimal) String() string { return d.r.RatString() }
+const maxScale = 18
 
-var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}
+var pow10i = func() (p [maxScale + 1]int64) {
+	p[0] = 1
+	for i := 1; i <= maxScale; i++ {
+		p[i] = p[i-1] * 10
+	}
+	return p
+}()
+
+var pow10f = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}
+
+// String shows the exact value, for error messages.
+func (d *decimal) String() string { return d.rat().RatString() }
+
+func (d *decimal) rat() *big.Rat {
+	if d.r != nil {
+		return d.r
+	}
+	return new(big.Rat).SetFrac64(d.n, pow10i[d.s])
+}
 
 // ratFromFloat returns the shortest decimal that reads back as x, exactly.
 func ratFromFloat(x float64) (*big.Rat, error) {
-	if math.IsNaN(x) || math.IsInf(x, 0) {
-		return nil, fmt.Errorf("money needs a finite number, got %v", x)
+	d, err := decFromFloat(x)
+	if err != nil {
+		return nil, err
 	}
-	// Fast path: the first k for which x·10^k is an integer that divides back
-	// to x gives the shortest decimal with k places (areas have two).
-	for k, p := range pow10 {
+	return d.rat(), nil
+}
+
+// decFromFloat returns the shortest decimal that reads back as x.
+func decFromFloat(x float64) (decimal, error) {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return decimal{}, fmt.Errorf("money needs a finite number, got %v", x)
+	}
+	// The first k for which x·10^k is an integer that divides back to x
+	// gives the shortest decimal with k places.
+	for k, p := range pow10f {
 		y := x * p
 		if y == math.Trunc(y) && math.Abs(y) < 1<<53 && y/p == x {
-			return new(big.Rat).SetFrac64(int64(y), int64(pow10[k])), nil
+			return decimal{n: int64(y), s: int32(k)}, nil
 		}
 	}
 	r, ok := new(big.Rat).SetString(strconv.FormatFloat(x, 'g', -1, 64))
 	if !ok {
-		return nil, fmt.Errorf("cannot read %v as a decimal", x)
+		return decimal{}, fmt.Errorf("cannot read %v as a decimal", x)
 	}
-	return r, nil
+	return decimal{r: r}, nil
 }
 
-// toRat converts a number of any type a money expression can produce.
-func toRat(v any) (*big.Rat, error) {
+// toDec converts a number of any type a money formula can produce.
+func toDec(v any) (decimal, error) {
 	switch n := v.(type) {
-	case decimal:
-		return n.r, nil
+	case *decimal:
+		return *n, nil
 	case int:
-		return new(big.Rat).SetInt64(int64(n)), nil
+		return decimal{n: int64(n)}, nil
 	case int64:
-		return new(big.Rat).SetInt64(n), nil
+		return decimal{n: n}, nil
 	case int32:
-		return new(big.Rat).SetInt64(int64(n)), nil
+		return decimal{n: int64(n)}, nil
 	case float64:
-		return ratFromFloat(n)
+		return decFromFloat(n)
 	case float32:
-		return ratFromFloat(float64(n))
+		return decFromFloat(float64(n))
 	case nil:
-		return nil, fmt.Errorf("money needs a number, got nothing")
+		return decimal{}, fmt.Errorf("money needs a number, got nothing")
 	}
-	return nil, fmt.Errorf("money needs a number, got %T", v)
+	return decimal{}, fmt.Errorf("money needs a number, got %T", v)
+}
+
+// toRat converts a number a money formula can produce to a big.Rat.
+func toRat(v any) (*big.Rat, error) {
+	d, err := toDec(v)
+	if err != nil {
+		return nil, err
+	}
+	return d.rat(), nil
+}
+
+// align brings two small decimals to one scale; ok is false on overflow.
+func align(a, b decimal) (x, y int64, s int32, ok bool) {
+	x, y, s = a.n, b.n, a.s
+	switch {
+	case a.s < b.s:
+		x, ok = mul64(a.n, pow10i[b.s-a.s])
+		s = b.s
+	case a.s > b.s:
+		y, ok = mul64(b.n, pow10i[a.s-b.s])
+	default:
+		ok = true
+	}
+	return x, y, s, ok
+}
+
+// mul64 multiplies, reporting false on overflow.
+func mul64(a, b int64) (int64, bool) {
+	if a == 0 || b == 0 {
+		return 0, true
+	}
+	c := a * b
+	if c/b != a || (a == -1 && b == math.MinInt64) || (b == -1 && a == math.MinInt64) {
+		return 0, false
+	}
+	return c, true
+}
+
+// trim drops trailing zeros, keeping scales (and so products) small.
+func trim(d decimal) decimal {
+	for d.s > 0 && d.n%10 == 0 {
+		d.n /= 10
+		d.s--
+	}
+	return d
 }
 
 // decOp applies one exact arithmetic operator.
-func decOp(op string, a, b any) (decimal, error) {
-	x, err := toRat(a)
+func decOp(op string, a, b any) (*decimal, error) {
+	x, err := toDec(a)
 	if err != nil {
-		return decimal{}, err
+		return nil, err
 	}
-	y, err := toRat(b)
+	y, err := toDec(b)
 	if err != nil {
-		return decimal{}, err
+		return nil, err
+	}
+	if op == "/" {
+		if y.r == nil && y.n == 0 || y.r != nil && y.r.Sign() == 0 {
+			return nil, fmt.Errorf("division by zero")
+		}
+		return &decimal{r: new(big.Rat).Quo(x.rat(), y.rat())}, nil
+	}
+	if x.r == nil && y.r == nil {
+		switch op {
+		case "+", "-":
+			if p, q, s, ok := align(x, y); ok && q != math.MinInt64 {
+				if op == "-" {
+					q = -q
+				}
+				if z := p + q; (z > p) == (q > 0) || q == 0 {
+					return &decimal{n: z, s: s}, nil
+				}
+			}
+		case "*":
+			if z, ok := mul64(x.n, y.n); ok && x.s+y.s <= maxScale {
+				d := trim(decimal{n: z, s: x.s + y.s})
+				return &d, nil
+			}
+		}
 	}
 	z := new(big.Rat)
 	switch op {
 	case "+":
-		z.Add(x, y)
+		z.Add(x.rat(), y.rat())
 	case "-":
-		z.Sub(x, y)
+		z.Sub(x.rat(), y.rat())
 	case "*":
-		z.Mul(x, y)
-	case "/":
-		if y.Sign() == 0 {
-			return decimal{}, fmt.Errorf("division by zero")
-		}
-		z.Quo(x, y)
+		z.Mul(x.rat(), y.rat())
 	default:
-		return decimal{}, fmt.Errorf("operator %s has no exact form", op)
+		return nil, fmt.Errorf("operator %s has no exact form", op)
 	}
-	return decimal{z}, nil
+	return &decimal{r: z}, nil
 }
 
 // decCmp compares two numbers exactly.
 func decCmp(a, b any) (int, error) {
-	x, err := toRat(a)
+	x, err := toDec(a)
 	if err != nil {
 		return 0, err
 	}
-	y, err := toRat(b)
+	y, err := toDec(b)
 	if err != nil {
 		return 0, err
 	}
-	return x.Cmp(y), nil
+	if x.r == nil && y.r == nil {
+		if p, q, _, ok := align(x, y); ok {
+			return cmp.Compare(p, q), nil
+		}
+	}
+	return x.rat().Cmp(y.rat()), nil
 }
 
 var ratHalf = big.NewRat(1, 2)
 
 // roundRial rounds a money value half up (toward +∞) to whole Rial.
 func roundRial(v any) (int64, error) {
-	switch n := v.(type) {
-	case int:
-		return int64(n), nil
-	case int64:
-		return n, nil
-	}
-	r, err := toRat(v)
+	d, err := toDec(v)
 	if err != nil {
 		return 0, err
 	}
-	if r.IsInt() {
-		if !r.Num().IsInt64() {
-			return 0, fmt.Errorf("amount %s Rial does not fit in int64", r.RatString())
+	if d.r == nil {
+		p := pow10i[d.s]
+		q, r := d.n/p, d.n%p
+		if r < 0 { // floor division
+			q, r = q-1, r+p
 		}
-		return r.Num().Int64(), nil
+		if 2*r >= p {
+			q++
+		}
+		return q, nil
 	}
 	// floor(r + ½): Int.Div is Euclidean division, which floors for a
 	// positive divisor (big.Rat keeps the denominator positive).
-	s := new(big.Rat).Add(r, ratHalf)
+	s := new(big.Rat).Add(d.r, ratHalf)
 	q := new(big.Int).Div(s.Num(), s.Denom())
 	if !q.IsInt64() {
-		return 0, fmt.Errorf("amount %s Rial does not fit in int64", r.RatString())
+		return 0, fmt.Errorf("amount %s Rial does not fit in int64", d.r.RatString())
 	}
 	return q.Int64(), nil
 }
@@ -163,29 +263,12 @@ func roundArea(x float64) float64 {
 	return f
 }
 
-// formatRial writes an amount with thousands separators, for messages.
-func formatRial(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
 
 // decFold sums its arguments exactly (better == nil), or picks the one for
 // which better(cmp(candidate, current)) holds. Lists are flattened, as expr's
 // own sum, min and max do.
-func decFold(args []any, better func(int) bool) (decimal, error) {
-	var acc *big.Rat
+func decFold(args []any, better func(int) bool) (*decimal, error) {
+	var acc *decimal
 	var walk func(v any) error
 	walk = func(v any) error {
 		if rv := reflect.ValueOf(v); rv.Kind() == reflect.Slice {
@@ -196,29 +279,33 @@ func decFold(args []any, better func(int) bool) (decimal, error) {
 			}
 			return nil
 		}
-		x, err := toRat(v)
-		switch {
-		case err != nil:
+		if acc == nil {
+			x, err := toDec(v)
+			acc = &x
 			return err
-		case acc == nil:
-			acc = new(big.Rat).Set(x)
-		case better == nil:
-			acc.Add(acc, x)
-		case better(x.Cmp(acc)):
-			acc.Set(x)
 		}
-		return nil
+		if better == nil {
+			sum, err := decOp("+", acc, v)
+			acc = sum
+			return err
+		}
+		c, err := decCmp(v, acc)
+		if err == nil && better(c) {
+			x, _ := toDec(v)
+			acc = &x
+		}
+		return err
 	}
 	for _, a := range args {
 		if err := walk(a); err != nil {
-			return decimal{}, err
+			return nil, err
 		}
 	}
 	if acc == nil {
 		if better != nil {
-			return decimal{}, fmt.Errorf("min or max of nothing")
+			return nil, fmt.Errorf("min or max of nothing")
 		}
-		acc = new(big.Rat)
+		acc = &decimal{}
 	}
-	return decimal{acc}, nil
+	return acc, nil
 }

@@ -15,7 +15,9 @@ import (
 
 type job struct {
 	kind       jobKind
-	rules      []*ruleNode // in evaluation order: every rule after the rules it reads
+	// rules in evaluation order: as written, except that a rule comes after
+	// the rules it reads. Figures come out in this order.
+	rules      []*ruleNode
 	stops      []*noteNode
 	notes      []*noteNode
 	checks     []*checkNode
@@ -23,6 +25,7 @@ type job struct {
 	nInputs    int // inputs of all rules, the size of a result's backing array
 	template   map[string]any
 	pool       sync.Pool // of *evaluator
+	fast       *combined // nil: the job runs rule by rule
 }
 
 type ruleNode struct {
@@ -30,7 +33,7 @@ type ruleNode struct {
 	label label
 	kind  Kind
 	unit  string
-	decl  int // position among the job's rules as written: the figures' order
+	info  *RuleInfo
 	expr  *compiled
 	when  *compiled // nil: always
 	deps  []int     // evaluation positions of the rules expr and when read
@@ -117,8 +120,9 @@ func buildJob(kind jobKind, ts *tableSet, est, own *jobSpec, ps *problems) *job 
 			continue
 		}
 		where := "rule " + s.ID.S
-		n := &ruleNode{id: s.ID.S, label: s.Label, kind: Kind(s.Kind), unit: s.Unit, decl: i}
+		n := &ruleNode{id: s.ID.S, label: s.Label, kind: Kind(s.Kind), unit: s.Unit}
 		n.expr = b.c.compile(s.Expr, n.kind, where)
+		n.info = &RuleInfo{ID: n.id, LabelFa: n.label.Fa, LabelEn: n.label.En, Kind: n.kind, Unit: n.unit, Formula: s.Expr.Text}
 		if s.When.set() {
 			n.when = b.c.compile(s.When, KindFlag, where+" (when)")
 		}
@@ -137,7 +141,42 @@ func buildJob(kind jobKind, ts *tableSet, est, own *jobSpec, ps *problems) *job 
 	b.notes(notes)
 	b.checks(own.Checks)
 	b.violations(own.Violations)
+	b.resolveInputs()
+	if len(errorsOnly(ps.list)) == 0 {
+		fast, err := b.combine()
+		if err != nil {
+			ps.warn(fileEstimate, 0, 0, "", "the %s job cannot run as one program, so it runs rule by rule (slower): %v", kind.name, err)
+		}
+		j.fast = fast
+	}
 	return j
+}
+
+// resolveInputs points each input that is a rule at its evaluation position.
+func (b *jobBuilder) resolveInputs() {
+	var all []*compiled
+	for _, r := range b.j.rules {
+		all = append(all, r.expr, r.when)
+	}
+	for _, c := range b.j.checks {
+		all = append(all, c.value, c.limit, c.when)
+	}
+	for _, v := range b.j.violations {
+		all = append(all, v.when, v.figure, v.ruling, v.fine)
+	}
+	for _, n := range append(b.j.stops, b.j.notes...) {
+		all = append(all, n.when)
+	}
+	for _, c := range all {
+		if c == nil {
+			continue
+		}
+		for i := range c.inputs {
+			if p, ok := b.pos[c.inputs[i].name]; ok && c.inputs[i].path == nil {
+				c.inputs[i].rule = p
+			}
+		}
+	}
 }
 
 // declareRules checks ids, kinds and labels and makes each good rule known

@@ -203,7 +203,7 @@ func checkTableNames(ts *tableSet, ps *problems) {
 
 // Bundled loads a pack shipped in the binary (rules/packs/NAME).
 func Bundled(name string) (*Pack, error) {
-	sub, err := bundledFS(name)
+	sub, err := BundledFS(name)
 	if err != nil {
 		return nil, err
 	}
@@ -222,7 +222,8 @@ func BundledNames() []string {
 	return out
 }
 
-func bundledFS(name string) (fs.FS, error) {
+// BundledFS returns the folder of a pack shipped in the binary, for Lint.
+func BundledFS(name string) (fs.FS, error) {
 	if !isIdent(name) {
 		return nil, fmt.Errorf("no bundled rule pack %q", name)
 	}

@@ -6,7 +6,8 @@ import (
 )
 
 // Result is what a job gives: each figure with its explanation, and the
-// job's checks or violations. Figures are in the order the pack writes them.
+// job's checks or violations. Figures are in the order the pack writes its
+// rules, except that a rule comes after the rules it reads.
 type Result struct {
 	Pack    string `json:"pack"`
 	Version string `json:"version"`
@@ -27,18 +28,26 @@ type Note struct {
 	En string `json:"en"`
 }
 
-// Figure is one rule's result with its explanation.
+// Figure is one rule's result with its explanation: what the rule is (its
+// id, labels, kind, unit and formula), the inputs the formula read, and the
+// value.
 type Figure struct {
-	ID      string  `json:"id"`
-	LabelFa string  `json:"label_fa"`
-	LabelEn string  `json:"label_en"`
-	Kind    Kind    `json:"kind"`
-	Unit    string  `json:"unit,omitempty"`
-	Formula string  `json:"formula"`
-	Inputs  []Input `json:"inputs"`
+	*RuleInfo
+	Inputs []Input `json:"inputs"`
 	// Value is float64 for area and number, int64 (Rial) for money, int for
 	// count, bool for flag, string for text.
 	Value any `json:"value"`
+}
+
+// RuleInfo describes one rule of a pack. Every result of the pack shares it:
+// read it, do not change it.
+type RuleInfo struct {
+	ID      string `json:"id"`
+	LabelFa string `json:"label_fa"`
+	LabelEn string `json:"label_en"`
+	Kind    Kind   `json:"kind"`
+	Unit    string `json:"unit,omitempty"`
+	Formula string `json:"formula"`
 }
 
 // Input is one fact or earlier figure a formula read, with its value.
@@ -179,6 +188,9 @@ func jsonNumber(v any) any {
 func (f Figure) MarshalJSON() ([]byte, error) {
 	type plain Figure
 	p := plain(f)
+	if p.RuleInfo == nil {
+		p.RuleInfo = &RuleInfo{}
+	}
 	p.Value = jsonNumber(p.Value)
 	return json.Marshal(p)
 }

@@ -85,7 +85,7 @@ func TestNemunehCoverage(t *testing.T) {
 
 // TestLintClean: the shipped packs lint without findings.
 func TestLintClean(t *testing.T) {
-	sub, err := bundledFS("nemuneh")
+	sub, err := BundledFS("nemuneh")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -68,7 +68,7 @@ var (
 	intType     = reflect.TypeOf(0)
 	int64Type   = reflect.TypeOf(int64(0))
 	boolType    = reflect.TypeOf(false)
-	decimalType = reflect.TypeOf(decimal{})
+	decimalType = reflect.TypeOf((*decimal)(nil))
 )
 
 // funcOf returns a typed nil function of the signature in → out, the form

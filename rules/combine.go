@@ -1,0 +1,161 @@
+package rules
+
+import (
+	"fmt"
+	"reflect"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/checker"
+	exprcompiler "github.com/expr-lang/expr/compiler"
+	"github.com/expr-lang/expr/conf"
+	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/optimizer"
+	"github.com/expr-lang/expr/parser"
+	"github.com/expr-lang/expr/vm"
+)
+
+// The fast path. Each rule is compiled on its own at load, for its errors,
+// its types and its explanation; that is also how a job can run, one VM run
+// per rule. A job's rules and notes are in addition stitched into one
+// program, which runs them all in a single VM run:
+//
+//	let governing_zone = ·text(governing);
+//	let F = ·count(no_build ? 0 : int(min(cap_zone, …)));
+//	let dues = has_value_block ? ·money(allowed_area * P * 0.10) : nil;
+//	…
+//	[governing_zone, F, …, dues, note₁, note₂, …]
+//
+// Rules read earlier rules as variables instead of map entries, the result
+// of each rule gets its kind's type and rounding from a ·kind function, and
+// a rule whose when is false — or that reads such a rule — is nil. Should
+// the combined run fail, the job runs again rule by rule, which names the
+// failing rule precisely (and gives each rule its own memory budget).
+
+// combined is a job's stitched program.
+type combined struct {
+	prog *vm.Program
+}
+
+// conversions are the ·kind functions: a rule's result, typed and rounded.
+func conversions() []expr.Option {
+	var opts []expr.Option
+	for k, sample := range kindSample {
+		out := reflect.TypeOf(sample)
+		opts = append(opts, expr.Function("·"+string(k), func(p ...any) (any, error) {
+			return convert(k, p[0])
+		}, funcOf([]reflect.Type{anyType}, out)))
+	}
+	return opts
+}
+
+var anyType = reflect.TypeOf((*any)(nil)).Elem()
+
+// combine stitches the job's rules and notes into one program. It returns
+// nil when they cannot be combined; the job then runs rule by rule.
+func (b *jobBuilder) combine() (*combined, error) {
+	j := b.j
+	maybeNil := make([]bool, len(j.rules)) // the rule may be skipped
+	values := make([]ast.Node, len(j.rules))
+	var money []*ast.Node // the value nodes of money rules, to patch once typed
+	for i, r := range j.rules {
+		if r.expr == nil {
+			return nil, fmt.Errorf("rule %s did not compile", r.id)
+		}
+		v, err := parser.Parse(r.expr.src.Text)
+		if err != nil {
+			return nil, err
+		}
+		// A value already of its kind's type needs no conversion call;
+		// areas are rounded and money is exact, always.
+		var node ast.Node = v.Node
+		if t := r.expr.prog.Node().Type(); r.kind == KindArea || r.kind == KindMoney || t != reflect.TypeOf(kindSample[r.kind]) {
+			call := &ast.CallNode{Callee: &ast.IdentifierNode{Value: "·" + string(r.kind)}, Arguments: []ast.Node{v.Node}}
+			if r.kind == KindMoney {
+				money = append(money, &call.Arguments[0])
+			}
+			node = call
+		}
+		if r.when != nil {
+			w, err := parser.Parse(r.when.src.Text)
+			if err != nil {
+				return nil, err
+			}
+			node = &ast.ConditionalNode{Cond: w.Node, Exp1: node, Exp2: &ast.NilNode{}}
+			maybeNil[i] = true
+		}
+		node, maybeNil[i] = b.guard(node, r.deps, maybeNil, maybeNil[i])
+		values[i] = node
+	}
+	out := &ast.ArrayNode{}
+	for _, r := range j.rules {
+		out.Nodes = append(out.Nodes, &ast.IdentifierNode{Value: r.id})
+	}
+	for _, n := range j.notes {
+		w, err := parser.Parse(n.when.src.Text)
+		if err != nil {
+			return nil, err
+		}
+		cond, _ := b.guard(w.Node, n.deps, maybeNil, false)
+		out.Nodes = append(out.Nodes, cond)
+	}
+	var body ast.Node = out
+	for i := len(j.rules) - 1; i >= 0; i-- {
+		body = &ast.VariableDeclaratorNode{Name: j.rules[i].id, Value: values[i], Expr: body}
+	}
+
+	facts := j.kind.template()
+	cfg := conf.CreateNew()
+	for _, op := range append([]expr.Option{expr.Env(facts)}, b.c.options[1:]...) {
+		op(cfg)
+	}
+	for _, op := range conversions() {
+		op(cfg)
+	}
+	for name := range cfg.Disabled {
+		delete(cfg.Builtins, name)
+	}
+	tree := &parser.Tree{Node: body, Source: file.NewSource("")}
+	if _, err := checker.Check(tree, cfg); err != nil {
+		return nil, err
+	}
+	for _, m := range money {
+		ex := &exactPatcher{}
+		ast.Walk(m, ex)
+		if ex.err != nil {
+			return nil, fmt.Errorf("%s", ex.err.msg)
+		}
+	}
+	if _, err := checker.Check(tree, cfg); err != nil {
+		return nil, err
+	}
+	if err := optimizer.Optimize(&tree.Node, cfg); err != nil {
+		return nil, err
+	}
+	prog, err := exprcompiler.Compile(tree, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &combined{prog: prog}, nil
+}
+
+// guard makes node nil (or false, for a note) when a rule it reads may have
+// been skipped and was.
+func (b *jobBuilder) guard(node ast.Node, deps []int, maybeNil []bool, already bool) (ast.Node, bool) {
+	var cond ast.Node
+	for _, d := range deps {
+		if !maybeNil[d] {
+			continue
+		}
+		isNil := &ast.BinaryNode{Operator: "==", Left: &ast.IdentifierNode{Value: b.j.rules[d].id}, Right: &ast.NilNode{}}
+		if cond == nil {
+			cond = isNil
+		} else {
+			cond = &ast.BinaryNode{Operator: "||", Left: cond, Right: isNil}
+		}
+	}
+	if cond == nil {
+		return node, already
+	}
+	return &ast.ConditionalNode{Cond: cond, Exp1: &ast.NilNode{}, Exp2: node}, true
+}
