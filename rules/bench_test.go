@@ -6,9 +6,9 @@ import "testing"
 // a value block.
 var benchSite = Site{
 	A: 512.37, W: 12.37, N: 500, S: 12, FrontStreet: "ST-12",
-	Zones:     []ZoneShare{{Code: "R121", Area: 300, Fraction: 0.6}, {Code: "R122", Area: 200, Fraction: 0.4}},
-	Governing: "R121",
-	Overlays:  []OverlayFact{{ID: "OV-AIR", Kind: "airport", HasMaxHeight: true, MaxHeightM: 21, Area: 500}},
+	Zones:         []ZoneShare{{Code: "R121", Area: 300, Fraction: 0.6}, {Code: "R122", Area: 200, Fraction: 0.4}},
+	Governing:     "R121",
+	Overlays:      []OverlayFact{{ID: "OV-AIR", Kind: "airport", HasMaxHeight: true, MaxHeightM: 21, Area: 500}},
 	HasValueBlock: true, P: 1_200_500, TXr: 2_000_000, TXc: 4_000_000,
 }
 

@@ -263,7 +263,6 @@ func roundArea(x float64) float64 {
 	return f
 }
 
-
 // decFold sums its arguments exactly (better == nil), or picks the one for
 // which better(cmp(candidate, current)) holds. Lists are flattened, as expr's
 // own sum, min and max do.

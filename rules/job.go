@@ -14,7 +14,7 @@ import (
 // estimate.
 
 type job struct {
-	kind       jobKind
+	kind jobKind
 	// rules in evaluation order: as written, except that a rule comes after
 	// the rules it reads. Figures come out in this order.
 	rules      []*ruleNode

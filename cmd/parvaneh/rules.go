@@ -100,4 +100,3 @@ func checkPack(env *cliEnv, fsys fs.FS, where string) error {
 	}
 	return nil
 }
-
