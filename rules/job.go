@@ -145,7 +145,7 @@ func buildJob(kind jobKind, ts *tableSet, est, own *jobSpec, ps *problems) *job 
 	if len(errorsOnly(ps.list)) == 0 {
 		fast, err := b.combine()
 		if err != nil {
-			ps.warn(fileEstimate, 0, 0, "", "the %s job cannot run as one program, so it runs rule by rule (slower): %v", kind.name, err)
+			ps.warn(kind.name+".yaml", 0, 0, "", "the %s job cannot run as one program, so it runs rule by rule (slower): %v", kind.name, err)
 		}
 		j.fast = fast
 	}

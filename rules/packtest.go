@@ -72,22 +72,24 @@ func (p *Pack) runCase(tc *testCase) CaseResult {
 	if len(cr.Failures) > 0 {
 		return cr
 	}
-	var res *Result
-	var err error
-	switch tc.job {
-	case jobEstimate.name:
-		res, err = p.Estimate(*tc.in.site)
-	case jobValidation.name:
-		res, err = p.Validate(*tc.in.site, *tc.in.proposal)
-	case jobViolations.name:
-		res, err = p.Violations(*tc.in.site, tc.in.permit, *tc.in.survey)
-	}
+	res, err := p.runInput(tc)
 	if err != nil {
 		cr.Failures = append(cr.Failures, err.Error())
 		return cr
 	}
 	cr.Failures = append(cr.Failures, p.compare(tc, res)...)
 	return cr
+}
+
+// runInput runs a case's job on its input.
+func (p *Pack) runInput(tc *testCase) (*Result, error) {
+	switch tc.job {
+	case jobValidation.name:
+		return p.Validate(*tc.in.site, *tc.in.proposal)
+	case jobViolations.name:
+		return p.Violations(*tc.in.site, tc.in.permit, *tc.in.survey)
+	}
+	return p.Estimate(*tc.in.site)
 }
 
 // readTests reads every tests/*.yaml file of a pack, in name order.

@@ -1,6 +1,9 @@
 package rules
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -98,6 +101,56 @@ func TestLintClean(t *testing.T) {
 		}
 		for _, p := range ps {
 			t.Errorf("%s: %s", name, p)
+		}
+	}
+}
+
+// TestFastPathAgrees runs every pack test case both ways — the job's rules
+// as one combined program, and one VM run per rule — and wants the same
+// results, explanations included.
+func TestFastPathAgrees(t *testing.T) {
+	dirs := map[string]fs.FS{}
+	for _, name := range BundledNames() {
+		sub, err := BundledFS(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dirs[name] = sub
+	}
+	for name, fsys := range testdataPacks(t) {
+		dirs[name] = fsys
+	}
+	for name, fsys := range dirs {
+		fast, err := LoadPack(fsys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		slow, err := LoadPack(fsys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, j := range []*job{fast.estimate, fast.validation, fast.violations} {
+			if j != nil && j.fast == nil {
+				t.Errorf("%s: the %s job has no combined program", name, j.kind.name)
+			}
+		}
+		for _, j := range []*job{slow.estimate, slow.validation, slow.violations} {
+			if j != nil {
+				j.fast = nil
+			}
+		}
+		cases, err := readTests(fsys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range cases {
+			a, errA := fast.runInput(tc)
+			b, errB := slow.runInput(tc)
+			ja, _ := json.Marshal(a)
+			jb, _ := json.Marshal(b)
+			if fmt.Sprint(errA) != fmt.Sprint(errB) || !bytes.Equal(ja, jb) {
+				t.Errorf("%s %s %q: combined and rule-by-rule differ:\n%s %v\n%s %v", name, tc.file, tc.name, ja, errA, jb, errB)
+			}
 		}
 	}
 }

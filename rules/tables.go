@@ -269,6 +269,10 @@ func readKeyed(file string, t *table, f map[string]*yaml.Node, ps *problems) boo
 			ps.add(file, key.Line, key.Column, rw, "row given twice")
 			continue
 		}
+		if cells.Kind != yaml.MappingNode {
+			ps.add(file, cells.Line, cells.Column, rw, "a row is a mapping {column: value, …}")
+			continue
+		}
 		row := reflect.New(t.rowType).Elem()
 		got := mapping(file, cells, ps, rw, t.columns...)
 		for ci, c := range t.columns {
