@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"sync"
 	"sync/atomic"
 
 	"github.com/parvaneh/parvaneh/geo"
@@ -37,7 +38,7 @@ type layer[T any] struct {
 	items []T
 	geoms []geom.MultiPolygon
 	envs  []geom.Envelope
-	prep  []geom.PreparedGeometry // nil for parcels: they are never the covering side
+	prep  []prepared // nil for parcels: they are never the covering side
 	ix    *geo.Index[int]
 	kind  kind[T]
 }
@@ -74,7 +75,7 @@ func newLayer[T any](k kind[T], src []T) (layer[T], error) {
 		}
 	}
 	if k.prepare {
-		ly.prep = make([]geom.PreparedGeometry, len(src))
+		ly.prep = make([]prepared, len(src))
 	}
 	for i, x := range ly.items {
 		g := k.geom(x)
@@ -86,7 +87,7 @@ func newLayer[T any](k kind[T], src []T) (layer[T], error) {
 			if err != nil {
 				return layer[T]{}, fmt.Errorf("%s: preparing %q: %w", k.layer, k.id(x), err)
 			}
-			ly.prep[i] = p
+			ly.prep[i].p = p
 		}
 	}
 	return ly, nil
@@ -291,4 +292,24 @@ func setText(props map[string]any, key, val string) {
 	if val != "" {
 		props[key] = val
 	}
+}
+
+// prepared guards a prepared geometry: the JTS port fills its caches (the
+// envelope, the point locator) lazily on first use, so concurrent requests
+// must not test one feature at the same time.
+type prepared struct {
+	mu sync.Mutex
+	p  geom.PreparedGeometry
+}
+
+func (pr *prepared) Intersects(g geom.Geometry) (bool, error) {
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	return pr.p.Intersects(g)
+}
+
+func (pr *prepared) Covers(g geom.Geometry) (bool, error) {
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	return pr.p.Covers(g)
 }
