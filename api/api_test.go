@@ -14,37 +14,43 @@ import (
 	"github.com/parvaneh/parvaneh/layers"
 )
 
-// fixture is what the tests ask about, taken from the bundle itself so that
-// the same tests run on any city: a stored parcel whose plate holds a "/",
-// a point inside it, its box and its outline in WGS84.
+// fixture is what the tests ask about, taken from the bundle: a stored
+// parcel (whose plate holds a "/"), a point inside it, its box and its
+// outline in WGS84.
 type fixture struct {
 	parcel layers.Parcel
 	plate  string
 	lon    float64
 	lat    float64
-	bbox   string       // the parcel's envelope, minLon,minLat,maxLon,maxLat
-	ring   [][2]float64 // the parcel's exterior ring, closed
-	bowtie [][2]float64 // a ring crossing itself inside the parcel
+	bbox   string        // the parcel's envelope, minLon,minLat,maxLon,maxLat
+	box    geom.Envelope // bbox, projected as the API projects it
+	ring   [][2]float64  // the parcel's exterior ring, closed
+	bowtie [][2]float64  // a ring crossing itself inside the parcel
 	proj   *geo.Projection
 }
 
+// newFixture is about the sample city's corner parcel: on two streets, in
+// one zone and one value block, it has every kind of fact.
 func newFixture(t testing.TB, b *layers.Bundle) fixture {
 	t.Helper()
 	proj, err := geo.NewProjection(b.Manifest.MeasureSRID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	i := slices.IndexFunc(b.Parcels, func(p layers.Parcel) bool { return strings.Contains(p.ID, "/") })
-	if i < 0 {
-		t.Fatal("the test bundle has no parcel with a / in its plate")
+	plate := notable(t, "corner")
+	i := slices.IndexFunc(b.Parcels, func(p layers.Parcel) bool { return p.ID == plate })
+	if i < 0 || !strings.Contains(plate, "/") {
+		t.Fatalf("the sample city has no parcel %q, or its plate has no /", plate)
 	}
 	p := b.Parcels[i]
 	f := fixture{parcel: p, plate: p.ID, proj: proj}
 	pt, _ := p.Geom.PointOnSurface().XY()
 	ll := proj.Reverse(pt)
 	f.lon, f.lat = ll.X, ll.Y
-	lo, hi, _ := proj.ReverseEnvelope(p.Geom.Envelope()).MinMaxXYs()
+	env := proj.ReverseEnvelope(p.Geom.Envelope())
+	lo, hi, _ := env.MinMaxXYs()
 	f.bbox = fmt.Sprintf("%v,%v,%v,%v", lo.X, lo.Y, hi.X, hi.Y)
+	f.box = proj.ForwardEnvelope(env)
 	seq := p.Geom.PolygonN(0).ExteriorRing().Coordinates()
 	for j := range seq.Length() {
 		ll := proj.Reverse(seq.GetXY(j))
@@ -175,7 +181,7 @@ func TestParcels(t *testing.T) {
 	st := importBundle(t)
 	a := newApp(t, st)
 	f := newFixture(t, testBundle(t))
-	inBox, err := st.ParcelsIn(t.Context(), 1, f.parcel.Geom.Envelope(), 1000)
+	inBox, err := st.ParcelsIn(t.Context(), 1, f.box, 1000)
 	if err != nil {
 		t.Fatal(err)
 	}

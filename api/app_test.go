@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"io/fs"
 	"log/slog"
 	"math"
 	"net/http"
@@ -26,9 +27,9 @@ import (
 	"github.com/peterstace/simplefeatures/geom"
 
 	"github.com/parvaneh/parvaneh/api"
+	"github.com/parvaneh/parvaneh/examples"
 	"github.com/parvaneh/parvaneh/layers"
 	"github.com/parvaneh/parvaneh/layers/memstore"
-	"github.com/parvaneh/parvaneh/layers/storetest"
 	"github.com/parvaneh/parvaneh/permits"
 	"github.com/parvaneh/parvaneh/rules"
 )
@@ -39,10 +40,54 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 // change with the calendar.
 var today = time.Date(2025, 6, 1, 9, 30, 0, 0, time.UTC)
 
-// testBundle is the plan bundle the API tests serve.
+// testBundle is the plan bundle the API tests serve: the sample city.
 func testBundle(t testing.TB) *layers.Bundle {
 	t.Helper()
-	return storetest.City(3, 2)
+	b, err := readSample()
+	if err != nil {
+		t.Fatalf("reading the sample city: %v", err)
+	}
+	return b
+}
+
+// readSample reads the sample city once; stores copy what they import, so
+// the tests can share it.
+var readSample = sync.OnceValues(func() (*layers.Bundle, error) {
+	return layers.ReadBundleWithOptions(context.Background(), examples.Nemuneh(), layers.ReadOptions{})
+})
+
+// notables returns the sample city's planted parcels, plate by kind
+// (examples/nemuneh/notable.json).
+func notables(t testing.TB) map[string]string {
+	t.Helper()
+	data, err := fs.ReadFile(examples.Nemuneh(), "notable.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n struct {
+		Notable []struct {
+			Kind     string `json:"kind"`
+			ParcelID string `json:"parcel_id"`
+		} `json:"notable"`
+	}
+	if err := json.Unmarshal(data, &n); err != nil {
+		t.Fatalf("notable.json: %v", err)
+	}
+	out := map[string]string{}
+	for _, p := range n.Notable {
+		out[p.Kind] = p.ParcelID
+	}
+	return out
+}
+
+// notable returns the plate of the planted parcel of a kind.
+func notable(t testing.TB, kind string) string {
+	t.Helper()
+	id, ok := notables(t)[kind]
+	if !ok {
+		t.Fatalf("notable.json has no parcel of kind %q", kind)
+	}
+	return id
 }
 
 // importBundle returns a new embedded store holding the test bundle.
@@ -66,11 +111,16 @@ type app struct {
 
 func newApp(t testing.TB, st layers.Store) *app {
 	t.Helper()
-	ctx := context.Background()
-	names, err := st.Municipalities(ctx)
+	names, err := st.Municipalities(context.Background())
 	if err != nil || len(names) != 1 {
 		t.Fatalf("municipalities of the test store: %v, %v", names, err)
 	}
+	return newAppFor(t, st, names[0])
+}
+
+// newAppFor builds the API answering for the municipality.
+func newAppFor(t testing.TB, st layers.Store, municipality string) *app {
+	t.Helper()
 	packs := permits.PackSet{}
 	for _, name := range rules.BundledNames() {
 		p, err := rules.Bundled(name)
@@ -82,8 +132,8 @@ func newApp(t testing.TB, st layers.Store) *app {
 	now := func() time.Time { return today }
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
-	svc := permits.NewService(st, packs, names[0], now)
-	srv := api.New(api.Config{Municipality: names[0], MaxBodyBytes: 64 << 10, MaxFeatures: 500, Now: now}, st, svc, nil, log)
+	svc := permits.NewService(st, packs, municipality, now)
+	srv := api.New(api.Config{Municipality: municipality, MaxBodyBytes: 64 << 10, MaxFeatures: 500, Now: now}, st, svc, nil, log)
 	return &app{handler: srv.Handler(), doc: loadDoc(t), logs: &logs}
 }
 
@@ -227,16 +277,10 @@ func clip(b []byte) string {
 // change.
 func golden(t testing.TB, name string, v any) {
 	t.Helper()
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(canonical(v)); err != nil {
-		t.Fatalf("golden %s: %v", name, err)
-	}
+	got := canonicalJSON(t, v)
 	path := filepath.Join("testdata", name+".golden.json")
 	if *update {
-		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		return
@@ -245,9 +289,22 @@ func golden(t testing.TB, name string, v any) {
 	if err != nil {
 		t.Fatalf("golden %s: %v (go test ./api -update writes it)", name, err)
 	}
-	if !bytes.Equal(buf.Bytes(), want) {
-		t.Errorf("answer differs from %s (go test ./api -run '%s' -update rewrites it):\n%s", path, t.Name(), firstDiff(buf.String(), string(want)))
+	if got != string(want) {
+		t.Errorf("answer differs from %s (go test ./api -run '%s' -update rewrites it):\n%s", path, t.Name(), firstDiff(got, string(want)))
 	}
+}
+
+// canonicalJSON is v indented, keys sorted, fractions rounded to 1e-9.
+func canonicalJSON(t testing.TB, v any) string {
+	t.Helper()
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(canonical(v)); err != nil {
+		t.Fatalf("encoding %v: %v", v, err)
+	}
+	return buf.String()
 }
 
 func canonical(v any) any {
