@@ -1,0 +1,877 @@
+// The applicant's map page: the city's plan layers on a Leaflet map, search
+// by plate, and the permit estimate of the selected parcel (or of a drawn or
+// uploaded outline) with every figure explained, in Persian or English.
+// It talks only to the JSON API under api/v1; no build step, no CDN.
+
+import {
+  digits, latinDigits, formatNumber, formatMoney, formatDate, toJalali, todayISO,
+} from './format.js';
+import { STRINGS, UNITS_FA, LAND_USE_FA, DENSITY_BAND_FA, OVERLAY_KIND } from './i18n.js';
+
+const API = 'api/v1';
+// Parcels are fetched only from this zoom on, so a zoomed-out view of a
+// large city does not ask for thousands of them; clicking the map still
+// finds the parcel under the pointer at any zoom.
+const PARCEL_MIN_ZOOM = 17;
+const PARCEL_LIMIT = 3000;
+const STREET_MIN_ZOOM = 14;
+const LANG_KEY = 'parvaneh.lang';
+const OVERLAY_KINDS = ['historic', 'airport_height', 'river_buffer', 'fault', 'power_line'];
+
+const state = {
+  lang: storedLang(),
+  plan: null, // GET /plan
+  asOf: '', // yyyy-mm-dd of the chosen plan version; '' means today
+  selection: null, // {kind: 'parcel'|'drawn'|'uploaded', feature, parcelId}
+  estimate: null,
+  error: null, // the API's error object
+  loading: false,
+  request: 0, // the latest estimate request; older answers are dropped
+  zoneNames: new Map(), // code → {name, name_fa}, for the legend and facts
+  overlayKinds: new Map(), // kind → {name, name_fa}
+  drawing: null, // corners (L.LatLng) while drawing an outline
+  parcelsTruncated: false,
+};
+
+const $ = (sel) => document.querySelector(sel);
+const tr = (key) => STRINGS[state.lang][key] ?? STRINGS.en[key] ?? key;
+const num = (x, opts) => formatNumber(x, state.lang, opts);
+// named picks a plan feature's name in the page's language.
+const named = (o) => (state.lang === 'fa' ? o.name_fa || o.name : o.name || o.name_fa) || o.id;
+
+function storedLang() {
+  try {
+    const v = localStorage.getItem(LANG_KEY);
+    if (v === 'fa' || v === 'en') return v;
+  } catch { /* storage may be disabled; Persian is the default */ }
+  return 'fa';
+}
+
+// h builds an element; attributes named on* add listeners, "text" sets the
+// text. Data from the API only ever becomes text, never markup.
+function h(tag, attrs, ...kids) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v == null || v === false) continue;
+    if (k === 'class') el.className = v;
+    else if (k === 'text') el.textContent = v;
+    else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else el.setAttribute(k, v === true ? '' : v);
+  }
+  for (const kid of kids.flat(Infinity)) {
+    if (kid != null && kid !== false) el.append(kid instanceof Node ? kid : String(kid));
+  }
+  return el;
+}
+
+// ---- API ----------------------------------------------------------------
+
+class APIError extends Error {
+  constructor(body) {
+    super(body.message_en || body.code);
+    this.body = body;
+  }
+}
+
+function localError(code) {
+  return { code, message_en: STRINGS.en[`err_${code}`], message_fa: STRINGS.fa[`err_${code}`] };
+}
+
+let pending = 0;
+let idleWaiters = [];
+const mapEl = $('#map');
+
+// track counts requests in flight, so tests (and the map's data-state) know
+// when the page has settled.
+function track(promise) {
+  pending++;
+  mapEl.dataset.state = 'loading';
+  return promise.finally(() => {
+    if (--pending === 0) {
+      mapEl.dataset.state = 'ready';
+      idleWaiters.splice(0).forEach((resolve) => resolve());
+    }
+  });
+}
+
+function whenIdle() {
+  return pending === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve));
+}
+
+async function api(path, { params = {}, body, signal } = {}) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== '' && v != null) q.set(k, v);
+  const qs = q.toString();
+  const init = { signal, headers: { Accept: 'application/json' } };
+  if (body !== undefined) {
+    init.method = 'POST';
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  let res;
+  try {
+    res = await fetch(`${API}/${path}${qs ? `?${qs}` : ''}`, init);
+  } catch (err) {
+    if (err.name === 'AbortError') throw err;
+    throw new APIError(localError('network'));
+  }
+  let data;
+  try {
+    data = await res.json();
+  } catch {
+    throw new APIError(localError('server'));
+  }
+  if (!res.ok) throw new APIError(data && data.error ? data.error : localError('server'));
+  return data;
+}
+
+const plateParam = (plate) => plate.split('/').map(encodeURIComponent).join('/');
+
+// ---- map -----------------------------------------------------------------
+
+const map = L.map(mapEl, { attributionControl: false, minZoom: 3, maxZoom: 21, zoomSnap: 0.5 });
+L.control.scale({ imperial: false }).addTo(map);
+for (const [pane, z] of [['zones', 410], ['streets', 420], ['overlays', 430], ['parcels', 440], ['selected', 450], ['drawing', 460]]) {
+  map.createPane(pane).style.zIndex = String(z);
+}
+
+// Zone colours follow the usual plan-map convention by the code's first
+// letter (residential yellow, mixed orange, commercial red, green, public
+// blue). Within a family, codes take darker shades in code order (R111
+// lighter than R131) as they first arrive, and keep their colour after.
+const ZONE_FAMILIES = { R: [46, 88], M: [28, 85], S: [6, 70], C: [6, 70], G: [112, 42], P: [205, 50], I: [280, 30], A: [80, 40] };
+const ZONE_SHADES = [82, 72, 62, 53, 45, 38];
+const zoneColors = new Map();
+const familySize = new Map();
+
+function assignZoneColors(codes) {
+  for (const code of [...new Set(codes)].sort()) {
+    if (zoneColors.has(code)) continue;
+    const letter = String(code).charAt(0).toUpperCase();
+    const fam = ZONE_FAMILIES[letter];
+    const i = familySize.get(letter) || 0;
+    familySize.set(letter, i + 1);
+    let hsh = 2166136261;
+    for (const c of String(code)) hsh = Math.imul(hsh ^ c.codePointAt(0), 16777619) >>> 0;
+    zoneColors.set(code, fam
+      ? `hsl(${fam[0] + (Math.floor(i / ZONE_SHADES.length) % 3) * 12}, ${fam[1]}%, ${ZONE_SHADES[i % ZONE_SHADES.length]}%)`
+      : `hsl(${hsh % 360}, 35%, 70%)`);
+  }
+}
+
+const zoneColor = (code) => zoneColors.get(code) || '#ccc';
+
+const OVERLAY_COLORS = { historic: '#8b5a2b', airport_height: '#6a3d9a', river_buffer: '#1f78b4', fault: '#d7301f', power_line: '#e66101' };
+const overlayPattern = (p) => (p.no_build ? 'no_build' : OVERLAY_KINDS.includes(p.kind) ? p.kind : 'other');
+
+const PARCEL_STYLE = { color: '#4a4338', weight: 0.7, opacity: 0.85, fill: true, fillColor: '#000', fillOpacity: 0 };
+const PARCEL_HOVER = { weight: 2.4, color: '#1d6b74' };
+
+const layers = {
+  zones: L.geoJSON(null, {
+    pane: 'zones', renderer: L.canvas({ pane: 'zones' }), interactive: false,
+    style: (f) => ({ color: '#fff', weight: 0.8, opacity: 0.7, fillColor: zoneColor(f.properties.code), fillOpacity: 0.75 }),
+  }),
+  streets: L.geoJSON(null, {
+    pane: 'streets', renderer: L.canvas({ pane: 'streets' }), interactive: false,
+    style: { color: '#9d9586', weight: 0.8, fillColor: '#fdfcf9', fillOpacity: 1 },
+  }),
+  overlays: L.geoJSON(null, {
+    // SVG, not canvas: the hatches are SVG patterns defined in index.html.
+    pane: 'overlays', renderer: L.svg({ pane: 'overlays' }), interactive: false,
+    style: (f) => ({
+      color: f.properties.no_build ? '#b2182b' : OVERLAY_COLORS[f.properties.kind] || '#555',
+      weight: 1.6, dashArray: '6 4', fillColor: `url(#hatch-${overlayPattern(f.properties)})`, fillOpacity: 1,
+    }),
+  }),
+  parcels: L.geoJSON(null, {
+    pane: 'parcels', renderer: L.canvas({ pane: 'parcels' }), bubblingMouseEvents: false,
+    style: PARCEL_STYLE,
+    onEachFeature: (f, layer) => {
+      layer.bindTooltip(() => digits(f.properties.parcel_id, state.lang), { sticky: true, direction: 'top', className: 'plate-tip' });
+      layer.on('mouseover', () => layer.setStyle(PARCEL_HOVER));
+      layer.on('mouseout', () => layer.setStyle(PARCEL_STYLE));
+      layer.on('click', (e) => {
+        if (state.drawing) addCorner(e.latlng);
+        else selectFeature(f);
+      });
+    },
+  }),
+  selected: L.geoJSON(null, {
+    pane: 'selected', renderer: L.svg({ pane: 'selected' }), interactive: false,
+    style: { color: '#c2185b', weight: 3.5, fillColor: '#c2185b', fillOpacity: 0.2 },
+  }),
+  drawing: L.layerGroup(),
+};
+for (const name of ['zones', 'streets', 'overlays', 'parcels', 'selected', 'drawing']) layers[name].addTo(map);
+
+// What each map layer was last loaded for, so small pans inside it reuse it.
+const loaded = {};
+const aborts = {};
+
+function viewBBox(bounds) {
+  const clamp = (v, lim) => Math.max(-lim, Math.min(lim, v));
+  return [clamp(bounds.getWest(), 180), clamp(bounds.getSouth(), 90), clamp(bounds.getEast(), 180), clamp(bounds.getNorth(), 90)]
+    .map((v) => v.toFixed(6)).join(',');
+}
+
+async function loadLayer(name, path, minZoom, params, onData) {
+  const view = map.getBounds();
+  if (map.getZoom() < minZoom) {
+    aborts[name]?.abort();
+    layers[name].clearLayers();
+    loaded[name] = null;
+    return;
+  }
+  if (loaded[name] && loaded[name].contains(view)) return;
+  aborts[name]?.abort();
+  const ctl = new AbortController();
+  aborts[name] = ctl;
+  const padded = view.pad(0.25);
+  try {
+    const fc = await api(path, { params: { bbox: viewBBox(padded), as_of: state.asOf, ...params }, signal: ctl.signal });
+    onData?.(fc);
+    layers[name].clearLayers();
+    layers[name].addData(fc);
+    loaded[name] = padded;
+  } catch (err) {
+    if (err.name !== 'AbortError') showError(err);
+  }
+}
+
+function loadView() {
+  track(loadLayer('zones', 'layers/detailed_plan', 0, {}, (fc) => {
+    assignZoneColors(fc.features.map((f) => f.properties.code));
+    for (const f of fc.features) {
+      const p = f.properties;
+      if (!state.zoneNames.has(p.code)) state.zoneNames.set(p.code, { name: p.name, name_fa: p.name_fa });
+    }
+    renderLegend();
+  }));
+  track(loadLayer('streets', 'layers/streets', STREET_MIN_ZOOM, {}));
+  track(loadLayer('overlays', 'layers/overlays', 0, {}, (fc) => {
+    for (const f of fc.features) {
+      const key = overlayPattern(f.properties);
+      if (!state.overlayKinds.has(key)) state.overlayKinds.set(key, f.properties);
+    }
+    renderLegend();
+  }));
+  track(loadLayer('parcels', 'parcels', PARCEL_MIN_ZOOM, { limit: PARCEL_LIMIT }, (fc) => {
+    state.parcelsTruncated = fc.features.length >= PARCEL_LIMIT;
+    mapEl.dataset.parcels = String(fc.features.length);
+    renderHint();
+  }));
+  renderHint();
+}
+
+function reloadView() {
+  for (const name of Object.keys(loaded)) loaded[name] = null;
+  loadView();
+}
+
+function renderHint() {
+  const hint = $('#map-hint');
+  let text = '';
+  if (map.getZoom() < PARCEL_MIN_ZOOM) text = tr('zoom_for_parcels');
+  else if (state.parcelsTruncated) text = tr('parcels_truncated');
+  hint.textContent = text;
+  hint.hidden = !text || !!state.drawing;
+}
+
+map.on('moveend', loadView);
+map.on('click', (e) => {
+  if (state.drawing) addCorner(e.latlng);
+  else pickAt(e.latlng);
+});
+
+async function pickAt(latlng) {
+  try {
+    const fc = await track(api('parcels', { params: { lon: latlng.lng.toFixed(7), lat: latlng.lat.toFixed(7), as_of: state.asOf } }));
+    if (fc.features.length) selectFeature(fc.features[0]);
+  } catch (err) {
+    showError(err);
+  }
+}
+
+// ---- legend --------------------------------------------------------------
+
+const Legend = L.Control.extend({
+  options: { position: 'bottomright' },
+  onAdd() {
+    const el = L.DomUtil.create('details', 'legend leaflet-control');
+    el.open = window.matchMedia('(min-width: 720px)').matches;
+    L.DomEvent.disableClickPropagation(el);
+    L.DomEvent.disableScrollPropagation(el);
+    return el;
+  },
+});
+const legend = new Legend().addTo(map);
+
+function swatch(fill, stroke, pattern) {
+  const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+  svg.setAttribute('width', '18');
+  svg.setAttribute('height', '12');
+  svg.setAttribute('aria-hidden', 'true');
+  const rect = document.createElementNS('http://www.w3.org/2000/svg', 'rect');
+  for (const [k, v] of Object.entries({ x: 1, y: 1, width: 16, height: 10, fill: pattern ? `url(#hatch-${pattern})` : fill, stroke, 'stroke-width': 1.2 })) rect.setAttribute(k, v);
+  svg.append(rect);
+  return svg;
+}
+
+function renderLegend() {
+  const el = legend.getContainer();
+  el.replaceChildren();
+  el.setAttribute('dir', state.lang === 'fa' ? 'rtl' : 'ltr');
+  el.append(h('summary', { text: tr('legend') }));
+  const list = h('ul');
+  for (const code of [...state.zoneNames.keys()].sort()) {
+    const name = named(state.zoneNames.get(code)) || '';
+    list.append(h('li', { 'data-legend': code }, swatch(zoneColor(code), '#fff'), h('bdi', { text: code }), name ? ` ${name}` : ''));
+  }
+  list.append(h('li', null, swatch('#fdfcf9', '#9d9586'), tr('legend_streets')));
+  for (const [key, p] of [...state.overlayKinds.entries()].sort()) {
+    const label = key === 'no_build' ? tr('no_build') : OVERLAY_KIND[state.lang][p.kind] || named(p) || p.kind;
+    list.append(h('li', null, swatch(null, p.no_build ? '#b2182b' : OVERLAY_COLORS[p.kind] || '#555', key), label));
+  }
+  list.append(h('li', null, swatch('none', '#4a4338'), tr('legend_parcels')));
+  list.append(h('li', null, swatch('rgba(194,24,91,.2)', '#c2185b'), tr('legend_selected')));
+  el.append(list);
+}
+
+// ---- selection and estimates ---------------------------------------------
+
+function showSelected(feature, fit) {
+  layers.selected.clearLayers();
+  try {
+    layers.selected.addData(feature);
+  } catch {
+    return; // not drawable (e.g. an uploaded outline with bad coordinates): the API will say why
+  }
+  if (fit) {
+    const b = layers.selected.getBounds();
+    if (b.isValid()) map.fitBounds(b, { maxZoom: 19, padding: [40, 40] });
+  }
+}
+
+async function selectPlate(plate) {
+  clearError();
+  try {
+    const feature = await track(api(`parcels/${plateParam(plate)}`, { params: { as_of: state.asOf } }));
+    showSelected(feature, true);
+    await estimate({ kind: 'parcel', feature, parcelId: feature.properties.parcel_id });
+  } catch (err) {
+    showError(err);
+  }
+}
+
+function selectFeature(feature) {
+  showSelected(feature, false);
+  estimate({ kind: 'parcel', feature, parcelId: feature.properties.parcel_id });
+}
+
+function selectOutline(geometry, kind) {
+  const feature = { type: 'Feature', geometry, properties: {} };
+  showSelected(feature, false);
+  estimate({ kind, feature });
+}
+
+async function estimate(selection) {
+  const req = ++state.request;
+  Object.assign(state, { selection, estimate: null, error: null, loading: true });
+  // The address names the parcel shown, so it can be bookmarked or shared.
+  const hash = selection.parcelId ? `#parcel=${encodeURIComponent(selection.parcelId)}` : '';
+  history.replaceState(null, '', `${location.pathname}${location.search}${hash}`);
+  renderPanel();
+  try {
+    const est = await track(selection.parcelId
+      ? api('estimates', { params: { parcel_id: selection.parcelId, as_of: state.asOf } })
+      : api('estimates', { body: state.asOf ? { geometry: selection.feature.geometry, as_of: state.asOf } : { geometry: selection.feature.geometry } }));
+    if (req !== state.request) return;
+    state.estimate = est;
+    if (!selection.parcelId) showSelected(selection.feature, true);
+  } catch (err) {
+    if (req !== state.request) return;
+    state.error = err.body || localError('server');
+    if (!selection.parcelId) layers.selected.clearLayers();
+  }
+  state.loading = false;
+  renderPanel();
+  renderError();
+}
+
+// ---- outline: draw or upload ----------------------------------------------
+
+function startDrawing() {
+  state.drawing = [];
+  map.doubleClickZoom.disable();
+  mapEl.classList.add('drawing');
+  $('#draw-bar').hidden = false;
+  $('#draw-button').setAttribute('aria-pressed', 'true');
+  renderDrawing();
+  renderHint();
+}
+
+function stopDrawing() {
+  state.drawing = null;
+  map.doubleClickZoom.enable();
+  mapEl.classList.remove('drawing');
+  $('#draw-bar').hidden = true;
+  $('#draw-button').setAttribute('aria-pressed', 'false');
+  layers.drawing.clearLayers();
+  renderHint();
+}
+
+function addCorner(latlng) {
+  state.drawing.push(latlng);
+  renderDrawing();
+}
+
+function renderDrawing() {
+  layers.drawing.clearLayers();
+  const pts = state.drawing;
+  const opts = { pane: 'drawing', color: '#1d6b74', weight: 2, dashArray: '5 4', interactive: false };
+  if (pts.length > 1) L.polygon(pts, { ...opts, fillOpacity: 0.1 }).addTo(layers.drawing);
+  for (const p of pts) L.circleMarker(p, { ...opts, radius: 4, dashArray: null, fillOpacity: 1, fillColor: '#fff' }).addTo(layers.drawing);
+  $('#draw-finish').disabled = pts.length < 3;
+  $('#draw-undo').disabled = pts.length === 0;
+}
+
+function finishDrawing() {
+  const ring = state.drawing.map((p) => [Number(p.lng.toFixed(8)), Number(p.lat.toFixed(8))]);
+  stopDrawing();
+  // RFC 7946 wants the outer ring counter-clockwise.
+  let twiceArea = 0;
+  for (let i = 0; i < ring.length; i++) {
+    const [x1, y1] = ring[i];
+    const [x2, y2] = ring[(i + 1) % ring.length];
+    twiceArea += x1 * y2 - x2 * y1;
+  }
+  if (twiceArea < 0) ring.reverse();
+  ring.push(ring[0]);
+  selectOutline({ type: 'Polygon', coordinates: [ring] }, 'drawn');
+}
+
+// outlineGeometry accepts a Polygon, a MultiPolygon, a Feature holding one,
+// or a FeatureCollection of exactly one such Feature.
+function outlineGeometry(d) {
+  if (d && d.type === 'FeatureCollection' && Array.isArray(d.features) && d.features.length === 1) [d] = d.features;
+  if (d && d.type === 'Feature') d = d.geometry;
+  return d && (d.type === 'Polygon' || d.type === 'MultiPolygon') ? d : null;
+}
+
+async function uploadOutline(file) {
+  clearError();
+  let data;
+  try {
+    data = JSON.parse(await file.text());
+  } catch {
+    showError(new APIError(localError('file')));
+    return;
+  }
+  const geometry = outlineGeometry(data);
+  if (!geometry) {
+    showError(new APIError(localError('not_polygon')));
+    return;
+  }
+  selectOutline(geometry, 'uploaded');
+}
+
+// ---- panel ----------------------------------------------------------------
+
+function unit(u) {
+  if (!u) return '';
+  return state.lang === 'fa' ? UNITS_FA[u] || u : u;
+}
+
+function withUnit(value, u) {
+  return h('span', { class: 'qty' }, h('span', { class: 'num', text: value }), u ? h('span', { class: 'unit', text: ` ${unit(u)}` }) : null);
+}
+
+const area = (x) => withUnit(num(x, { minDec: 2, maxDec: 2 }), 'm²');
+const money = (x) => withUnit(formatMoney(x, state.lang), 'Rial');
+const pct = (x) => withUnit(num(x, { maxDec: 2 }), '%');
+const plateText = (p) => digits(p, state.lang);
+
+function landUse(value, est) {
+  if (value == null) return null;
+  if (state.lang !== 'fa') return value;
+  const fa = (est.figures || []).find((f) => f.id === 'land_use_fa');
+  return (fa && typeof fa.value === 'string' && fa.value) || LAND_USE_FA[value] || value;
+}
+
+function dateEl(id, iso) {
+  return h('time', { id, datetime: iso.slice(0, 10), 'data-iso': iso.slice(0, 10), text: formatDate(iso, state.lang) });
+}
+
+// parcelSketch draws the outline small, north up, for the panel and the
+// printed sheet (the map itself is not printed).
+function parcelSketch(geometry) {
+  const polys = geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.type === 'MultiPolygon' ? geometry.coordinates : [];
+  const pts = polys.flat(2);
+  if (!pts.length || !pts.every((p) => Array.isArray(p) && p.length >= 2 && Number.isFinite(p[0]) && Number.isFinite(p[1]))) return null;
+  const lat0 = pts.reduce((s, p) => s + p[1], 0) / pts.length;
+  const kx = Math.cos((lat0 * Math.PI) / 180);
+  const xy = (p) => [p[0] * kx, -p[1]];
+  const xs = pts.map((p) => xy(p)[0]);
+  const ys = pts.map((p) => xy(p)[1]);
+  const [x0, y0] = [Math.min(...xs), Math.min(...ys)];
+  const span = Math.max(Math.max(...xs) - x0, Math.max(...ys) - y0) || 1;
+  const s = 100 / span;
+  const d = polys.map((rings) => rings.map((ring) => ring.map((p, i) => {
+    const [x, y] = xy(p);
+    return `${i ? 'L' : 'M'}${((x - x0) * s + 10).toFixed(1)} ${((y - y0) * s + 10).toFixed(1)}`;
+  }).join(' ') + 'Z').join(' ')).join(' ');
+  const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+  svg.setAttribute('viewBox', '0 0 120 120');
+  svg.setAttribute('class', 'sketch');
+  svg.setAttribute('role', 'img');
+  svg.setAttribute('aria-label', state.lang === 'fa' ? 'کروکی قطعه' : 'Parcel sketch');
+  const path = document.createElementNS('http://www.w3.org/2000/svg', 'path');
+  path.setAttribute('d', d);
+  path.setAttribute('fill-rule', 'evenodd');
+  const north = document.createElementNS('http://www.w3.org/2000/svg', 'text');
+  north.setAttribute('x', '108');
+  north.setAttribute('y', '14');
+  north.setAttribute('text-anchor', 'middle');
+  north.textContent = state.lang === 'fa' ? 'ش↑' : 'N↑';
+  svg.append(path, north);
+  return svg;
+}
+
+function renderPanel() {
+  const panel = $('#panel');
+  const body = $('#panel-body');
+  const sel = state.selection;
+  panel.dataset.state = state.loading ? 'loading' : state.estimate ? 'ready' : state.error ? 'error' : 'empty';
+  panel.setAttribute('aria-busy', String(state.loading));
+  if (sel && sel.parcelId) panel.dataset.parcel = sel.parcelId;
+  else delete panel.dataset.parcel;
+  panel.dataset.selection = sel ? sel.kind : '';
+  if (state.loading) {
+    body.replaceChildren(selectionHead(sel), h('p', { class: 'loading', text: tr('loading') }));
+    return;
+  }
+  if (!state.estimate) {
+    body.replaceChildren(h('p', { class: 'intro', text: tr('intro') }));
+    return;
+  }
+  body.replaceChildren(...estimateView(state.estimate, sel));
+}
+
+function selectionHead(sel) {
+  const title = sel.parcelId
+    ? [tr('plate'), ' ', h('bdi', { id: 'parcel-plate', dir: 'ltr', text: plateText(sel.parcelId) })]
+    : [tr(sel.kind === 'drawn' ? 'drawn_outline' : 'uploaded_outline')];
+  return h('h2', { id: 'parcel-title' }, title);
+}
+
+function estimateView(e, sel) {
+  const out = [];
+  out.push(h('div', { class: 'sheet-head print-only' },
+    h('h1', { text: tr('sheet_title') }),
+    h('p', null, state.lang === 'fa' ? e.plan.municipality_fa || e.plan.municipality : e.plan.municipality,
+      ' · ', tr('issued'), ': ', dateEl('issued-date', todayISO()))));
+
+  const head = h('header', { class: 'parcel-head' }, h('div', null, selectionHead(sel)));
+  const p = e.parcel;
+  if (p) {
+    const address = state.lang === 'fa' ? p.address_fa || p.address : p.address || p.address_fa;
+    if (address) head.firstChild.append(h('p', { class: 'address' }, `${tr('address')}: `, address));
+    if (p.registered_area_m2 != null) head.firstChild.append(h('p', null, `${tr('registered_area')}: `, area(p.registered_area_m2)));
+  }
+  const sketch = sel.feature && sel.feature.geometry && parcelSketch(sel.feature.geometry);
+  if (sketch) head.append(sketch);
+  out.push(head);
+
+  out.push(h('dl', { class: 'versions' },
+    h('dt', { text: tr('plan_version') }), h('dd', null, h('bdi', { id: 'plan-label', text: digits(e.plan.label, state.lang) })),
+    h('dt', { text: tr('effective_from') }), h('dd', null, dateEl('plan-effective', e.plan.effective_from)),
+    h('dt', { text: tr('rule_pack') }), h('dd', null, h('bdi', { id: 'rule-pack', dir: 'ltr', text: `${e.rule_pack.id} ${digits(e.rule_pack.version, state.lang)}` })),
+    h('dt', { text: tr('as_of') }), h('dd', null, dateEl('as-of', e.as_of))));
+
+  const notes = [e.stop, ...(e.notes || [])].filter(Boolean);
+  out.push(h('section', { id: 'verdict', class: `verdict ${e.buildable ? 'ok' : 'no'}`, 'data-buildable': String(e.buildable) },
+    h('strong', { text: tr(e.buildable ? 'buildable' : 'not_buildable') }),
+    notes.length ? h('ul', { class: 'notes' }, notes.map((n) => h('li', { 'data-note': n.id, text: state.lang === 'fa' ? n.fa : n.en }))) : null,
+    e.repairs && e.repairs.length ? h('p', { class: 'repairs' }, `${tr('repairs')}: `, h('span', { dir: 'ltr', text: e.repairs.join('; ') })) : null));
+
+  const grid = h('div', { class: 'sheet-grid' });
+  grid.append(summaryView(e), factsView(e.facts));
+  out.push(grid);
+  if (e.figures && e.figures.length) out.push(figuresView(e));
+  out.push(h('p', { class: 'disclaimer', text: tr('disclaimer') }));
+  out.push(h('div', { class: 'panel-actions no-print' },
+    h('button', { id: 'print-button', type: 'button', onclick: () => window.print(), text: tr('print') })));
+  return out;
+}
+
+function summaryView(e) {
+  const s = e.summary || {};
+  const yesNo = (b) => (b == null ? null : tr(b ? 'yes' : 'no'));
+  const rows = [
+    ['land_use', 's_land_use', landUse(s.land_use, e)],
+    ['floors', 's_floors', s.floors == null ? null : withUnit(num(s.floors, { maxDec: 0 }), 'floors')],
+    ['density', 's_density', s.density_pct == null ? null : pct(s.density_pct)],
+    ['coverage', 's_coverage', s.coverage_pct == null ? null : pct(s.coverage_pct)],
+    ['allowed_area', 's_allowed_area', s.allowed_floor_area_m2 == null ? null : area(s.allowed_floor_area_m2)],
+    ['extra_area', 's_extra_area', s.purchasable_extra_area_m2 == null ? null : area(s.purchasable_extra_area_m2)],
+    ['max_footprint', 's_max_footprint', s.max_footprint_m2 == null ? null : area(s.max_footprint_m2)],
+    ['parking', 's_parking', s.parking_spaces == null ? null : withUnit(num(s.parking_spaces, { maxDec: 0 }), 'spaces')],
+    ['shortfall', 's_shortfall', yesNo(s.parking_shortfall_allowed)],
+    ['dues', 's_dues', s.dues_rial == null ? null : money(s.dues_rial)],
+    ['extra_price', 's_extra_price', s.purchasable_extra_price_rial == null ? null : money(s.purchasable_extra_price_rial)],
+  ];
+  return h('section', { class: 'summary' },
+    h('h3', { text: tr('summary') }),
+    h('table', null, h('tbody', null, rows.map(([key, label, value]) => h('tr', { 'data-summary': key },
+      h('th', { scope: 'row', text: tr(label) }),
+      h('td', { class: 'value' }, value == null ? '—' : value))))));
+}
+
+function factsView(f) {
+  const rows = [];
+  const row = (key, label, ...value) => rows.push(h('div', { 'data-fact': key }, h('dt', { text: label }), h('dd', null, ...value)));
+  const street = (s) => [named(s), ' (', `${tr('planned')} `, withUnit(num(s.planned_width_m), 'm'),
+    s.width_m !== s.planned_width_m ? [state.lang === 'fa' ? '، ' : ', ', `${tr('existing')} `, withUnit(num(s.width_m), 'm')] : null, ')'];
+  const list = (items) => (items.length ? h('ul', null, items.map((i) => h('li', null, i))) : tr('none'));
+  const zoneName = (code) => {
+    const name = state.zoneNames.has(code) && named(state.zoneNames.get(code));
+    return name ? ` ${name}` : '';
+  };
+
+  row('A', tr('f_A'), area(f.A));
+  row('W', tr('f_W'), area(f.W));
+  row('N', tr('f_N'), area(f.N));
+  row('front', tr('f_front'), f.front_street ? street(f.front_street) : tr('landlocked'));
+  row('S', tr('f_S'), withUnit(num(f.S), 'm'));
+  if (f.streets && f.streets.length > 1) row('streets', tr('f_streets'), list(f.streets.map(street)));
+  row('zones', tr('f_zones'), list((f.zones || []).map((z) => [h('bdi', { text: z.code }), zoneName(z.code), ' — ', area(z.area_m2), ' (', pct(z.fraction * 100), ')'])));
+  if (f.slivers && f.slivers.length) row('slivers', tr('f_slivers'), list(f.slivers.map((z) => [h('bdi', { text: z.code }), ' — ', area(z.area_m2)])));
+  row('governing', tr('f_governing'), f.governing_zone ? [h('bdi', { text: f.governing_zone }), zoneName(f.governing_zone)] : tr('none'));
+  const overlay = (o) => [named(o), ' (', OVERLAY_KIND[state.lang][o.kind] || o.kind,
+    o.max_floors != null ? [' · ', `${tr('max_floors')} `, num(o.max_floors)] : null,
+    o.max_height_m != null ? [' · ', `${tr('max_height')} `, withUnit(num(o.max_height_m), 'm')] : null,
+    o.no_build ? [' · ', tr('no_build')] : null, ') — ', area(o.area_m2)];
+  row('overlays', tr('f_overlays'), list((f.overlays || []).map(overlay)));
+  if (f.ignored_overlays && f.ignored_overlays.length) row('ignored_overlays', tr('f_ignored_overlays'), list(f.ignored_overlays.map(overlay)));
+  const vb = f.value_block;
+  const perM2 = (x) => withUnit(formatMoney(x, state.lang), state.lang === 'fa' ? 'ریال بر مترمربع' : 'Rial/m²');
+  row('value_block', tr('f_value_block'), vb
+    ? h('ul', null,
+      h('li', null, h('bdi', { text: vb.id })),
+      h('li', null, `${tr('f_P')}: `, perM2(vb.p_value)),
+      h('li', null, `${tr('f_TXr')}: `, perM2(vb.tx_value_residential)),
+      h('li', null, `${tr('f_TXc')}: `, perM2(vb.tx_value_commercial)))
+    : tr('none'));
+  if (f.master_zone) {
+    const m = f.master_zone;
+    const fa = state.lang === 'fa';
+    const use = fa ? LAND_USE_FA[m.land_use] || m.land_use : m.land_use;
+    const band = fa ? DENSITY_BAND_FA[m.density_band] || m.density_band : m.density_band;
+    row('master', tr('f_master'), named(m), ` (${use}${fa ? '، ' : ', '}${tr('density_band')} ${band})`);
+  }
+  return h('section', { class: 'facts' }, h('h3', { text: tr('facts') }), h('dl', null, rows));
+}
+
+function figureValue(f, e) {
+  const v = f.value;
+  switch (f.kind) {
+    case 'money': return withUnit(formatMoney(v, state.lang), f.unit || 'Rial');
+    case 'area': return withUnit(num(v, { minDec: 2, maxDec: 2 }), f.unit);
+    case 'count': return withUnit(num(v, { maxDec: 0 }), f.unit);
+    case 'number': return withUnit(num(v, { maxDec: 4 }), f.unit);
+    case 'flag': return tr(v ? 'yes' : 'no');
+    default:
+      if (f.id === 'land_use') return landUse(v, e);
+      return v === '' ? '—' : String(v);
+  }
+}
+
+function inputValue(v) {
+  if (v == null) return '—';
+  if (typeof v === 'boolean') return tr(v ? 'yes' : 'no');
+  if (typeof v === 'number' || v === 'inf' || v === '-inf') return num(v, { maxDec: 4 });
+  if (Array.isArray(v)) return v.length ? `[${v.map(inputValue).join('; ')}]` : '[]';
+  if (typeof v === 'object') return `{${Object.entries(v).map(([k, x]) => `${k}: ${inputValue(x)}`).join(', ')}}`;
+  return String(v);
+}
+
+function figuresView(e) {
+  const toggle = h('button', {
+    id: 'figures-toggle', type: 'button', class: 'link no-print', 'aria-expanded': 'false',
+    onclick: () => {
+      const open = toggle.getAttribute('aria-expanded') !== 'true';
+      for (const d of document.querySelectorAll('#figures details')) d.open = open;
+      toggle.setAttribute('aria-expanded', String(open));
+      toggle.textContent = tr(open ? 'collapse_all' : 'expand_all');
+    },
+    text: tr('expand_all'),
+  });
+  return h('section', { class: 'figures' },
+    h('div', { class: 'figures-head' }, h('h3', { text: tr('figures') }), toggle),
+    h('ol', { id: 'figures' }, e.figures.map((f) => h('li', null,
+      h('details', { 'data-figure': f.id, 'data-kind': f.kind },
+        h('summary', null,
+          h('span', { class: 'label', text: state.lang === 'fa' ? f.label_fa || f.label_en : f.label_en || f.label_fa }),
+          h('span', { class: 'value' }, figureValue(f, e))),
+        h('dl', { class: 'explain' },
+          h('dt', { text: tr('formula') }),
+          h('dd', { dir: 'ltr' }, h('code', { class: 'formula', text: f.formula })),
+          f.inputs && f.inputs.length ? [
+            h('dt', { text: tr('inputs') }),
+            h('dd', { dir: 'ltr', class: 'inputs' }, f.inputs.map((i, k) => [k ? ', ' : '',
+              h('span', { 'data-input': i.name }, h('code', { text: i.name }), ' = ', h('bdi', { text: inputValue(i.value) }))])),
+          ] : null))))));
+}
+
+// ---- errors ---------------------------------------------------------------
+
+function showError(err) {
+  state.error = (err && err.body) || localError('server');
+  renderError();
+  if (!err || !err.body) console.warn(err); // eslint-disable-line no-console
+}
+
+function clearError() {
+  state.error = null;
+  renderError();
+}
+
+function renderError() {
+  const el = $('#error');
+  const e = state.error;
+  el.hidden = !e;
+  el.replaceChildren();
+  if (!e) {
+    delete el.dataset.code;
+    return;
+  }
+  el.dataset.code = e.code;
+  el.append(h('p', { class: 'message', text: (state.lang === 'fa' ? e.message_fa : e.message_en) || e.message_en || e.code }));
+  if (e.field || e.detail) {
+    el.append(h('p', { class: 'detail' },
+      e.field ? [`${tr('field')}: `, h('code', { text: e.field })] : null,
+      e.field && e.detail ? ' — ' : null,
+      e.detail ? h('span', { dir: 'ltr', text: e.detail }) : null));
+  }
+  el.append(h('button', { type: 'button', class: 'close', 'aria-label': '×', text: '×', onclick: clearError }));
+}
+
+// ---- language -------------------------------------------------------------
+
+function applyLang() {
+  const root = document.documentElement;
+  root.lang = state.lang;
+  root.dir = state.lang === 'fa' ? 'rtl' : 'ltr';
+  document.title = tr('title');
+  for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = tr(el.dataset.i18n);
+  for (const el of document.querySelectorAll('[data-i18n-placeholder]')) el.placeholder = tr(el.dataset.i18nPlaceholder);
+  for (const el of document.querySelectorAll('[data-i18n-aria]')) el.setAttribute('aria-label', tr(el.dataset.i18nAria));
+  for (const el of document.querySelectorAll('[data-i18n-title]')) el.title = tr(el.dataset.i18nTitle);
+  $('#lang-toggle').lang = state.lang === 'fa' ? 'en' : 'fa';
+  renderPlan();
+  renderLegend();
+  renderHint();
+  renderPanel();
+  renderError();
+  layers.parcels.eachLayer((l) => {
+    if (l.isTooltipOpen()) l.getTooltip().update();
+  });
+}
+
+function setLang(lang) {
+  state.lang = lang;
+  try {
+    localStorage.setItem(LANG_KEY, lang);
+  } catch { /* the choice then lasts for this visit only */ }
+  applyLang();
+}
+
+function renderPlan() {
+  const plan = state.plan;
+  if (!plan) return;
+  $('#municipality').textContent = ` · ${state.lang === 'fa' ? plan.municipality_fa || plan.municipality : plan.municipality}`;
+  const select = $('#plan-version');
+  const chosen = select.value;
+  select.replaceChildren(...(plan.versions || [plan.version]).map((v) => h('option', {
+    value: String(v.id),
+    'data-effective': v.effective_from.slice(0, 10),
+    text: `${digits(v.label, state.lang)} — ${formatDate(v.effective_from, state.lang)}${v.id === plan.version.id ? ` (${tr('in_force')})` : ''}`,
+  })));
+  select.value = chosen || String(plan.version.id);
+}
+
+// ---- start ----------------------------------------------------------------
+
+function wire() {
+  $('#search-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const plate = latinDigits($('#search-input').value).trim().replace(/\s*\/\s*/g, '/');
+    if (!plate) showError(new APIError(localError('empty_search')));
+    else selectPlate(plate);
+  });
+  $('#lang-toggle').addEventListener('click', () => setLang(state.lang === 'fa' ? 'en' : 'fa'));
+  $('#plan-version').addEventListener('change', (ev) => {
+    const opt = ev.target.selectedOptions[0];
+    state.asOf = Number(opt.value) === state.plan.version.id ? '' : opt.dataset.effective;
+    reloadView();
+    if (state.selection) estimate(state.selection);
+  });
+  $('#draw-button').addEventListener('click', () => (state.drawing ? stopDrawing() : startDrawing()));
+  $('#draw-finish').addEventListener('click', finishDrawing);
+  $('#draw-undo').addEventListener('click', () => {
+    state.drawing.pop();
+    renderDrawing();
+  });
+  $('#draw-cancel').addEventListener('click', stopDrawing);
+  document.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Escape' && state.drawing) stopDrawing();
+  });
+  $('#outline-file').addEventListener('change', (ev) => {
+    const [file] = ev.target.files;
+    ev.target.value = ''; // so choosing the same file again fires change
+    if (file) uploadOutline(file);
+  });
+  // Print every figure's explanation, then restore what was open.
+  let wasOpen = [];
+  window.addEventListener('beforeprint', () => {
+    wasOpen = [...document.querySelectorAll('#figures details')].map((d) => d.open);
+    for (const d of document.querySelectorAll('#figures details')) d.open = true;
+  });
+  window.addEventListener('afterprint', () => {
+    document.querySelectorAll('#figures details').forEach((d, i) => { d.open = !!wasOpen[i]; });
+  });
+}
+
+async function start() {
+  wire();
+  applyLang();
+  try {
+    state.plan = await track(api('plan'));
+  } catch (err) {
+    showError(err);
+    map.setView([0, 0], 3);
+    return;
+  }
+  renderPlan();
+  const bb = state.plan.bbox;
+  if (bb) map.fitBounds([[bb[1], bb[0]], [bb[3], bb[2]]]);
+  else map.setView([0, 0], 3);
+  selectFromHash();
+  window.addEventListener('hashchange', selectFromHash);
+}
+
+// selectFromHash opens the parcel a link names (#parcel=12%2F34).
+function selectFromHash() {
+  const m = /^#parcel=(.+)$/.exec(location.hash);
+  if (!m) return;
+  const plate = decodeURIComponent(m[1]);
+  if (state.selection && state.selection.parcelId === plate) return;
+  $('#search-input').value = plate;
+  selectPlate(plate);
+}
+
+// Hooks for the browser test and for poking at the page from the console.
+window.parvaneh = { map, state, whenIdle, toJalali, formatDate, formatNumber, formatMoney };
+
+start();
