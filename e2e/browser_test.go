@@ -61,6 +61,15 @@ func TestBrowserMapPage(t *testing.T) {
 
 	checkFormatting(t, b)
 
+	// The whole city is in view, zoomed out: zones drawn, parcels not
+	// fetched, a hint says to zoom in.
+	if z := b.evalFloat(`parvaneh.map.getZoom()`); z >= 17 {
+		t.Errorf("the city opens at zoom %v, want below the parcels' zoom 17", z)
+	}
+	b.expectJS(`String(document.querySelector('#map-hint').hidden)`, "false")
+	b.expectJS(`String(document.querySelector('#map').dataset.parcels)`, "undefined")
+	b.expectJS(`String(document.querySelectorAll('.legend [data-legend]').length > 0)`, "true")
+
 	// Search with the plate typed in Persian digits.
 	b.do(chromedp.SendKeys(chromedp.CSS("#search-input"), persianDigits(search)),
 		chromedp.Click(chromedp.CSS("#search-button")))
@@ -85,7 +94,8 @@ func TestBrowserMapPage(t *testing.T) {
 	checkFigures(t, b, est)
 	b.screenshot(out, "browser-en.png")
 
-	// Click a parcel on the map.
+	// Click a parcel on the map (the legend folded, so it covers nothing).
+	b.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('.legend').open = false`))
 	lon, lat := interiorPoint(t, app.parcel(t, click))
 	b.do(chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`void parvaneh.map.setView([%f, %f], 19, {animate: false})`, lat, lon)))
 	b.idle()
