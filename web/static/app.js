@@ -28,7 +28,7 @@ const state = {
   loading: false,
   request: 0, // the latest estimate request; older answers are dropped
   zoneNames: new Map(), // code → {name, name_fa}, for the legend and facts
-  overlayKinds: new Map(), // kind → {name, name_fa}
+  overlayKinds: new Map(), // hatch (kind, or no_build) → an overlay's properties, for the legend
   drawing: null, // corners (L.LatLng) while drawing an outline
   parcelsTruncated: false,
 };
@@ -78,7 +78,7 @@ function localError(code) {
 }
 
 let pending = 0;
-let idleWaiters = [];
+const idleWaiters = [];
 const mapEl = $('#map');
 
 // track counts requests in flight, so tests (and the map's data-state) know
@@ -256,6 +256,10 @@ function loadView() {
     }
     renderLegend();
   }));
+  if (map.getZoom() < PARCEL_MIN_ZOOM) {
+    state.parcelsTruncated = false;
+    delete mapEl.dataset.parcels;
+  }
   track(loadLayer('parcels', 'parcels', PARCEL_MIN_ZOOM, { limit: PARCEL_LIMIT }, (fc) => {
     state.parcelsTruncated = fc.features.length >= PARCEL_LIMIT;
     mapEl.dataset.parcels = String(fc.features.length);
@@ -547,15 +551,23 @@ function renderPanel() {
   if (sel && sel.parcelId) panel.dataset.parcel = sel.parcelId;
   else delete panel.dataset.parcel;
   panel.dataset.selection = sel ? sel.kind : '';
+  const status = $('#status');
   if (state.loading) {
     body.replaceChildren(selectionHead(sel), h('p', { class: 'loading', text: tr('loading') }));
+    status.textContent = tr('loading');
     return;
   }
   if (!state.estimate) {
     body.replaceChildren(h('p', { class: 'intro', text: tr('intro') }));
+    status.textContent = '';
     return;
   }
   body.replaceChildren(...estimateView(state.estimate, sel));
+  // A short line for screen readers; the panel itself is not a live region,
+  // so they are not read the whole sheet on every change.
+  const e = state.estimate;
+  status.textContent = [$('#parcel-title').textContent, tr(e.buildable ? 'buildable' : 'not_buildable'),
+    e.summary && e.summary.floors != null ? `${tr('s_floors')}: ${num(e.summary.floors)}` : ''].filter(Boolean).join(' — ');
 }
 
 function selectionHead(sel) {
