@@ -6,7 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"net/http"
+	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -140,6 +143,26 @@ func decodeJSON(c *gin.Context, dst any) error {
 	}
 	if dec.More() {
 		return errBadJSON.with("", "trailing data after the JSON object")
+	}
+	return exactNames(body, dst)
+}
+
+// exactNames refuses a member that names a field of dst in another case
+// ("Parcel_ID"): encoding/json takes it for the field, but the API's names
+// are spelled one way and a body must not hold two spellings of one field.
+func exactNames(body []byte, dst any) error {
+	var members map[string]json.RawMessage
+	if json.Unmarshal(body, &members) != nil {
+		return nil // not an object: Decode has judged it
+	}
+	fields := reflect.VisibleFields(reflect.TypeOf(dst).Elem())
+	for _, name := range slices.Sorted(maps.Keys(members)) {
+		if !slices.ContainsFunc(fields, func(f reflect.StructField) bool {
+			tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			return tag == name
+		}) {
+			return errBadJSON.with(name, "unknown field (names are case-sensitive)")
+		}
 	}
 	return nil
 }
