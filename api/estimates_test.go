@@ -93,6 +93,7 @@ func TestEstimates(t *testing.T) {
 			body: post(map[string]any{"parcel_id": f.plate, "geometry": json.RawMessage(polygon(f.ring))}), status: 400, code: "invalid_value", field: "geometry"},
 		{name: "neither plate nor geometry", method: "POST", target: "/api/v1/estimates", body: `{}`, status: 400, code: "missing_field", field: "parcel_id"},
 		{name: "unknown field", method: "POST", target: "/api/v1/estimates", body: `{"parcel_id":"1/1","parcel":"1/1"}`, status: 400, code: "bad_json", field: "parcel"},
+		{name: "field name in another case", method: "POST", target: "/api/v1/estimates", body: `{"Parcel_ID":"` + f.plate + `"}`, status: 400, code: "bad_json", field: "Parcel_ID"},
 		{name: "wrong type", method: "POST", target: "/api/v1/estimates", body: `{"parcel_id":12}`, status: 400, code: "bad_json", field: "parcel_id"},
 		{name: "not JSON", method: "POST", target: "/api/v1/estimates", body: `{"parcel_id":`, status: 400, code: "bad_json"},
 		{name: "trailing data", method: "POST", target: "/api/v1/estimates", body: `{"parcel_id":"1/1"} {}`, status: 400, code: "bad_json"},
