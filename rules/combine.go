@@ -62,26 +62,26 @@ func (b *jobBuilder) combine() (*combined, error) {
 		if r.expr == nil {
 			return nil, fmt.Errorf("rule %s did not compile", r.id)
 		}
-		v, err := parser.Parse(r.expr.src.Text)
+		v, err := b.parse(r.expr)
 		if err != nil {
 			return nil, err
 		}
 		// A value already of its kind's type needs no conversion call;
 		// areas are rounded and money is exact, always.
-		var node ast.Node = v.Node
+		node := v
 		if t := r.expr.prog.Node().Type(); r.kind == KindArea || r.kind == KindMoney || t != reflect.TypeOf(kindSample[r.kind]) {
-			call := &ast.CallNode{Callee: &ast.IdentifierNode{Value: "·" + string(r.kind)}, Arguments: []ast.Node{v.Node}}
+			call := &ast.CallNode{Callee: &ast.IdentifierNode{Value: "·" + string(r.kind)}, Arguments: []ast.Node{v}}
 			if r.kind == KindMoney {
 				money = append(money, &call.Arguments[0])
 			}
 			node = call
 		}
 		if r.when != nil {
-			w, err := parser.Parse(r.when.src.Text)
+			w, err := b.parse(r.when)
 			if err != nil {
 				return nil, err
 			}
-			node = &ast.ConditionalNode{Cond: w.Node, Exp1: node, Exp2: &ast.NilNode{}}
+			node = &ast.ConditionalNode{Cond: w, Exp1: node, Exp2: &ast.NilNode{}}
 			maybeNil[i] = true
 		}
 		node, maybeNil[i] = b.guard(node, r.deps, maybeNil, maybeNil[i])
@@ -92,11 +92,11 @@ func (b *jobBuilder) combine() (*combined, error) {
 		out.Nodes = append(out.Nodes, &ast.IdentifierNode{Value: r.id})
 	}
 	for _, n := range j.notes {
-		w, err := parser.Parse(n.when.src.Text)
+		w, err := b.parse(n.when)
 		if err != nil {
 			return nil, err
 		}
-		cond, _ := b.guard(w.Node, n.deps, maybeNil, false)
+		cond, _ := b.guard(w, n.deps, maybeNil, false)
 		out.Nodes = append(out.Nodes, cond)
 	}
 	var body ast.Node = out
@@ -106,10 +106,7 @@ func (b *jobBuilder) combine() (*combined, error) {
 
 	facts := j.kind.template()
 	cfg := conf.CreateNew()
-	for _, op := range append([]expr.Option{expr.Env(facts)}, b.c.options[1:]...) {
-		op(cfg)
-	}
-	for _, op := range conversions() {
+	for _, op := range append(append([]expr.Option{expr.Env(facts)}, b.c.funcs...), conversions()...) {
 		op(cfg)
 	}
 	for name := range cfg.Disabled {
@@ -137,6 +134,17 @@ func (b *jobBuilder) combine() (*combined, error) {
 		return nil, err
 	}
 	return &combined{prog: prog}, nil
+}
+
+// parse reads a compiled formula again, for the combined program, with
+// table columns read the fast way.
+func (b *jobBuilder) parse(c *compiled) (ast.Node, error) {
+	t, err := parser.Parse(c.src.Text)
+	if err != nil {
+		return nil, err
+	}
+	ast.Walk(&t.Node, columnPatcher{b.c.tables})
+	return t.Node, nil
 }
 
 // guard makes node nil (or false, for a note) when a rule it reads may have

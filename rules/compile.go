@@ -89,7 +89,8 @@ type compiler struct {
 	tables  map[string]*table
 	broken  map[string]bool // tables that failed to load: calls are not reported again
 	used    map[string]bool // tables called by some expression
-	options []expr.Option   // environment, functions, builtins, budgets
+	funcs   []expr.Option   // built-ins, budgets, functions
+	options []expr.Option   // the environment, funcs and the column patcher
 	ps      *problems
 }
 
@@ -110,19 +111,20 @@ func newCompiler(env map[string]any, structs []string, ts *tableSet, ps *problem
 	for _, s := range structs {
 		c.structs[s] = true
 	}
-	c.options = []expr.Option{
-		expr.Env(env),
-		expr.DisableAllBuiltins(),
-		expr.MaxNodes(MaxNodes),
-	}
+	c.funcs = []expr.Option{expr.DisableAllBuiltins(), expr.MaxNodes(MaxNodes)}
 	for _, b := range builtins {
-		c.options = append(c.options, expr.EnableBuiltin(b))
+		c.funcs = append(c.funcs, expr.EnableBuiltin(b))
 	}
 	for _, t := range ts.tables {
 		c.tables[t.name] = t
-		c.options = append(c.options, t.option())
+		c.funcs = append(c.funcs, t.option())
+		if t.kind == tableKeyed {
+			c.funcs = append(c.funcs, t.columnOptions()...)
+		}
 	}
-	c.options = append(c.options, exactFunctions()...)
+	c.funcs = append(c.funcs, exactFunctions()...)
+	c.options = append([]expr.Option{expr.Env(env)}, c.funcs...)
+	c.options = append(c.options, expr.Patch(columnPatcher{c.tables}))
 	return c
 }
 

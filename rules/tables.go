@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
 	"gopkg.in/yaml.v3"
 )
 
@@ -38,7 +39,8 @@ type table struct {
 	key     string   // the key column's name, for messages
 	columns []string // sorted
 	rowType reflect.Type
-	rows    map[string]any // key → row struct, boxed once at load
+	rows    map[string]any            // key → row struct, boxed once at load
+	cells   map[string]map[string]any // column → key → value, boxed once at load
 
 	// step
 	steps []stepRow
@@ -75,6 +77,52 @@ var (
 // expr.Function wants its signatures in.
 func funcOf(in []reflect.Type, out reflect.Type) any {
 	return reflect.Zero(reflect.FuncOf(in, []reflect.Type{out}, false)).Interface()
+}
+
+// columnFunc names the function that reads one column of a keyed table:
+// zone(x).density is rewritten into a call of it (see columnPatcher), which
+// returns the value boxed at load instead of reading the row by reflection.
+func columnFunc(table, column string) string { return "·" + table + "." + column }
+
+// columnOptions registers a keyed table's column functions.
+func (t *table) columnOptions() []expr.Option {
+	var opts []expr.Option
+	for ci, c := range t.columns {
+		cells := t.cells[c]
+		opts = append(opts, expr.Function(columnFunc(t.name, c), func(params ...any) (any, error) {
+			key, _ := params[0].(string)
+			v, ok := cells[key]
+			if !ok {
+				return nil, fmt.Errorf("table %s has no row %q", t.name, key)
+			}
+			return v, nil
+		}, funcOf([]reflect.Type{stringType}, t.rowType.Field(ci).Type)))
+	}
+	return opts
+}
+
+// columnPatcher rewrites table(key).column into ·table.column(key).
+type columnPatcher struct{ tables map[string]*table }
+
+func (p columnPatcher) Visit(node *ast.Node) {
+	m, ok := (*node).(*ast.MemberNode)
+	if !ok || m.Optional {
+		return
+	}
+	call, ok := m.Node.(*ast.CallNode)
+	prop, isStr := m.Property.(*ast.StringNode)
+	if !ok || !isStr || len(call.Arguments) != 1 {
+		return
+	}
+	callee, ok := call.Callee.(*ast.IdentifierNode)
+	if !ok {
+		return
+	}
+	t := p.tables[callee.Value]
+	if t == nil || t.kind != tableKeyed || !slices.Contains(t.columns, prop.Value) {
+		return
+	}
+	ast.Patch(node, &ast.CallNode{Callee: &ast.IdentifierNode{Value: columnFunc(t.name, prop.Value)}, Arguments: call.Arguments})
 }
 
 // option registers the table as an expression function.
@@ -262,6 +310,10 @@ func readKeyed(file string, t *table, f map[string]*yaml.Node, ps *problems) boo
 		return false
 	}
 	t.rows = map[string]any{}
+	t.cells = map[string]map[string]any{}
+	for _, c := range t.columns {
+		t.cells[c] = map[string]any{}
+	}
 	for i := 0; i+1 < len(rn.Content); i += 2 {
 		key, cells := rn.Content[i], rn.Content[i+1]
 		rw := fmt.Sprintf("table %s, row %s", t.name, key.Value)
@@ -301,6 +353,9 @@ func readKeyed(file string, t *table, f map[string]*yaml.Node, ps *problems) boo
 			}
 		}
 		t.rows[key.Value] = row.Interface()
+		for ci, c := range t.columns {
+			t.cells[c][key.Value] = row.Field(ci).Interface()
+		}
 	}
 	return len(ps.list) == before
 }
