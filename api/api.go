@@ -189,16 +189,22 @@ func (s *Server) parcels(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	// limit is checked even where it does not apply (a point), so a
+	// request is refused or taken the same whichever lookup it makes.
+	limit, err := s.limit(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
 	ctx := c.Request.Context()
 	var ps []layers.Parcel
+	point := c.Query("lon") != "" || c.Query("lat") != ""
 	switch {
+	case c.Query("bbox") != "" && point:
+		s.fail(c, errInvalid.with("bbox", "give bbox or lon and lat, not both"))
+		return
 	case c.Query("bbox") != "":
 		env, err := parseBBox(c.Query("bbox"))
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		limit, err := s.limit(c)
 		if err != nil {
 			s.fail(c, err)
 			return
@@ -208,7 +214,7 @@ func (s *Server) parcels(c *gin.Context) {
 			s.fail(c, err)
 			return
 		}
-	case c.Query("lon") != "" || c.Query("lat") != "":
+	case point:
 		lon, err := parseCoord(c.Query("lon"), "lon", 180)
 		if err != nil {
 			s.fail(c, err)
