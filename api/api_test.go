@@ -213,7 +213,7 @@ func TestParcels(t *testing.T) {
 		{name: "at a point far away", target: "/api/v1/parcels?lon=10&lat=10", status: 200, check: wantIDs()},
 		{name: "in a box", target: "/api/v1/parcels?bbox=" + f.bbox, status: 200, check: wantIDs(boxIDs...)},
 		{name: "in a box, limited", target: "/api/v1/parcels?limit=1&bbox=" + f.bbox, status: 200, check: wantIDs(boxIDs[0])},
-		{name: "bbox wins over a point", target: "/api/v1/parcels?lon=10&lat=10&bbox=" + f.bbox, status: 200, check: wantIDs(boxIDs...)},
+		{name: "both a box and a point", target: "/api/v1/parcels?lon=10&lat=10&bbox=" + f.bbox, status: 400, code: "invalid_value", field: "bbox"},
 
 		{name: "neither", target: "/api/v1/parcels", status: 400, code: "missing_field", field: "bbox"},
 		{name: "bbox of three", target: "/api/v1/parcels?bbox=51,35,52", status: 400, code: "invalid_value", field: "bbox"},
@@ -224,6 +224,7 @@ func TestParcels(t *testing.T) {
 		{name: "lat out of range", target: "/api/v1/parcels?lon=51&lat=-91", status: 400, code: "invalid_value", field: "lat"},
 		{name: "lon without lat", target: "/api/v1/parcels?lon=51", status: 400, code: "invalid_value", field: "lat"},
 		{name: "limit zero", target: "/api/v1/parcels?limit=0&bbox=" + f.bbox, status: 400, code: "invalid_value", field: "limit"},
+		{name: "limit zero at a point", target: fmt.Sprintf("/api/v1/parcels?limit=0&lon=%v&lat=%v", f.lon, f.lat), status: 400, code: "invalid_value", field: "limit"},
 		{name: "limit over the cap", target: "/api/v1/parcels?limit=501&bbox=" + f.bbox, status: 400, code: "invalid_value", field: "limit"},
 	})
 
