@@ -3,9 +3,9 @@ package api
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 
 	"github.com/gin-gonic/gin"
 
@@ -86,6 +86,10 @@ func (s *Server) fail(c *gin.Context, err error) {
 		ae = errUnavailable.with("", "")
 	case errors.Is(err, layers.ErrNotFound):
 		ae = errNotFound.with("", "")
+	case errors.Is(err, context.Canceled) && c.Request.Context().Err() != nil:
+		// The client went away: nobody reads an answer, and it is no fault.
+		c.Abort()
+		return
 	default:
 		s.log.ErrorContext(c.Request.Context(), "request failed",
 			slog.String("path", c.Request.URL.Path), slog.Any("err", err))
@@ -99,9 +103,17 @@ func (s *Server) fail(c *gin.Context, err error) {
 func (s *Server) recovery() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		defer func() {
-			if r := recover(); r != nil {
-				s.fail(c, fmt.Errorf("panic: %v", r))
+			r := recover()
+			if r == nil {
+				return
 			}
+			if r == http.ErrAbortHandler {
+				panic(r) // net/http's own way to drop a connection
+			}
+			s.log.ErrorContext(c.Request.Context(), "handler panicked",
+				slog.String("path", c.Request.URL.Path), slog.Any("panic", r), slog.String("stack", string(debug.Stack())))
+			ae := errInternal.with("", "")
+			c.AbortWithStatusJSON(ae.Status, errorBody{Error: ae})
 		}()
 		c.Next()
 	}

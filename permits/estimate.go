@@ -111,6 +111,9 @@ func EstimateSite(site *Site) (*Estimate, error) {
 		Notes:    res.Notes,
 		Figures:  res.Figures,
 	}
+	if e.Figures == nil {
+		e.Figures = []rules.Figure{} // a stopped estimate has none: [] not null
+	}
 	if p := site.Parcel; p != nil {
 		e.Parcel = &ParcelInfo{ID: p.ID, Address: p.Address, AddressFa: p.AddressFa, RegisteredAreaM2: p.RegisteredArea}
 	}

@@ -133,7 +133,9 @@ func FromMeasurement(m layers.Measurement) Facts {
 		f.Streets = append(f.Streets, Street{
 			ID: s.Street.ID, Name: s.Street.Name, NameFa: s.Street.NameFa,
 			Width: s.Street.Width, PlannedWidth: s.Street.PlannedWidth,
-			Distance: s.Distance,
+			// Shown to the millimetre, the coordinates' own precision; the
+			// test above used the measured value.
+			Distance: math.Round(s.Distance*1000) / 1000,
 		})
 	}
 	slices.SortFunc(f.Streets, func(a, b Street) int { return cmp.Compare(a.ID, b.ID) })
