@@ -43,6 +43,10 @@ type Store interface {
 	// Measure overlays a (valid, metric) parcel geometry with the version's
 	// layers and returns the raw measurements the site facts are made of.
 	Measure(ctx context.Context, version int64, parcel geom.MultiPolygon) (Measurement, error)
+	// MeasureFootprint overlays a building footprint (valid, metric) with a
+	// parcel geometry and the version's streets: how much of the building
+	// stands outside the net parcel, beyond the parcel, and on the streets.
+	MeasureFootprint(ctx context.Context, version int64, parcel, footprint geom.MultiPolygon) (FootprintMeasurement, error)
 
 	// Ping reports whether the store can answer.
 	Ping(ctx context.Context) error
@@ -113,4 +117,30 @@ type ValueBlockOverlap struct {
 type MasterZoneOverlap struct {
 	Zone MasterZone // Geom left empty
 	Area float64
+}
+
+// FootprintMeasurement is what a building footprint measures against its
+// parcel and the version's street polygons, raw (unrounded m²). The net
+// parcel is the parcel minus the union of the streets (rule book §1).
+type FootprintMeasurement struct {
+	// Area is the footprint's area.
+	Area float64
+	// OutsideNet is the footprint's area outside the net parcel: on the
+	// widening (عقب‌نشینی) or beyond the parcel.
+	OutsideNet float64
+	// OutsideParcel is the footprint's area beyond the parcel.
+	OutsideParcel float64
+	// OnStreets is the footprint's area inside the union of the street
+	// polygons, within the parcel or not (an encroachment, تجاوز به معبر).
+	OnStreets float64
+	// Streets lists every street the footprint overlaps, with the area of
+	// that overlap, by id (streets may overlap each other, so these can sum
+	// to more than OnStreets).
+	Streets []StreetOverlap
+}
+
+// StreetOverlap is a footprint's overlap with one street.
+type StreetOverlap struct {
+	StreetID string
+	Area     float64
 }

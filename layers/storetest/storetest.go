@@ -43,6 +43,7 @@ func Run(t *testing.T, open func(t *testing.T) layers.Store) {
 	t.Run("Measure", func(t *testing.T) { testMeasure(t, s, vs) })
 	t.Run("MeasureAttributes", func(t *testing.T) { testMeasureAttributes(t, s, vs.v1.ID) })
 	t.Run("MeasureConcurrently", func(t *testing.T) { testMeasureConcurrently(t, s, vs.v1.ID) })
+	t.Run("MeasureFootprint", func(t *testing.T) { testMeasureFootprint(t, s, vs) })
 }
 
 // imported are the versions importAll made.

@@ -1,0 +1,68 @@
+package memstore
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/parvaneh/parvaneh/geo"
+	"github.com/parvaneh/parvaneh/layers"
+	"github.com/peterstace/simplefeatures/geom"
+)
+
+// MeasureFootprint overlays a building footprint with a parcel and the
+// version's streets (layers.FootprintMeasurement). Only the streets the
+// footprint overlaps matter: the net parcel's part of the footprint is the
+// footprint inside the parcel minus those streets.
+func (s *Store) MeasureFootprint(ctx context.Context, version int64, parcel, footprint geom.MultiPolygon) (layers.FootprintMeasurement, error) {
+	if err := ctx.Err(); err != nil {
+		return layers.FootprintMeasurement{}, err
+	}
+	v, err := s.version(version)
+	if err != nil {
+		return layers.FootprintMeasurement{}, err
+	}
+	m, err := v.measureFootprint(parcel, footprint)
+	if err != nil {
+		return layers.FootprintMeasurement{}, fmt.Errorf("measuring a footprint in plan version %d: %w", version, err)
+	}
+	return m, nil
+}
+
+func (v *version) measureFootprint(parcel, fp geom.MultiPolygon) (layers.FootprintMeasurement, error) {
+	m := layers.FootprintMeasurement{Area: fp.Area()}
+	if fp.IsEmpty() {
+		return m, nil
+	}
+	var pieces []geom.MultiPolygon
+	for _, i := range v.streets.search(fp.Envelope()) {
+		piece, all, err := overlap(&v.streets, i, fp)
+		if err != nil {
+			return layers.FootprintMeasurement{}, fmt.Errorf("street %q: %w", v.streets.items[i].ID, err)
+		}
+		if all {
+			piece = fp
+		}
+		if a := piece.Area(); a > 0 {
+			m.Streets = append(m.Streets, layers.StreetOverlap{StreetID: v.streets.items[i].ID, Area: a})
+			pieces = append(pieces, piece)
+		}
+	}
+	inParcel, err := geo.Intersection(fp, parcel)
+	if err != nil {
+		return layers.FootprintMeasurement{}, fmt.Errorf("footprint inside the parcel: %w", err)
+	}
+	inNet := inParcel
+	if len(pieces) > 0 {
+		onStreets, err := geo.Union(pieces)
+		if err != nil {
+			return layers.FootprintMeasurement{}, fmt.Errorf("footprint on the streets: %w", err)
+		}
+		m.OnStreets = onStreets.Area()
+		if inNet, err = geo.Difference(inParcel, onStreets); err != nil {
+			return layers.FootprintMeasurement{}, fmt.Errorf("footprint inside the net parcel: %w", err)
+		}
+	}
+	m.OutsideParcel = max(0, m.Area-inParcel.Area())
+	m.OutsideNet = max(0, m.Area-inNet.Area())
+	return m, nil
+}
