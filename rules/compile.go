@@ -75,13 +75,14 @@ type compiled struct {
 // path into a fact struct (proposal.height_m), fetched by its own program.
 type inputRef struct {
 	name string
-	rule int // the rule's evaluation position; −1 for a fact (set once the job is ordered)
+	rule int // the rule's evaluation position, or −1 (set once the job is ordered)
+	fact int // the fact's position in the job's facts, or −1
 	path *vm.Program
 }
 
 // compiler compiles the expressions of one job against its environment.
 type compiler struct {
-	file    string
+	kind    jobKind
 	env     map[string]any // name → sample value of its Go type
 	facts   map[string]bool
 	structs map[string]bool // struct facts whose fields are shown as paths
@@ -94,11 +95,13 @@ type compiler struct {
 	ps      *problems
 }
 
-func newCompiler(env map[string]any, structs []string, ts *tableSet, ps *problems) *compiler {
+func newCompiler(kind jobKind, ts *tableSet, ps *problems) *compiler {
+	env := kind.template()
 	c := &compiler{
+		kind:    kind,
+		env:     env,
 		used:    ts.used,
 		broken:  ts.broken,
-		env:     env,
 		facts:   map[string]bool{},
 		structs: map[string]bool{},
 		rules:   map[string]int{},
@@ -108,7 +111,7 @@ func newCompiler(env map[string]any, structs []string, ts *tableSet, ps *problem
 	for k := range env {
 		c.facts[k] = true
 	}
-	for _, s := range structs {
+	for _, s := range kind.structs {
 		c.structs[s] = true
 	}
 	c.funcs = []expr.Option{expr.DisableAllBuiltins(), expr.MaxNodes(MaxNodes)}
@@ -201,7 +204,7 @@ func (c *compiler) compileExpr(src source, k Kind) (cp *compiled, e *exprError) 
 			continue // shown field by field
 		}
 		if _, ok := c.rules[n]; ok || c.facts[n] {
-			cp.inputs = append(cp.inputs, inputRef{name: n, rule: -1})
+			cp.inputs = append(cp.inputs, inputRef{name: n, rule: -1, fact: c.kind.factIndex(n)})
 		}
 	}
 	for _, p := range w.paths {
@@ -209,7 +212,7 @@ func (c *compiler) compileExpr(src source, k Kind) (cp *compiled, e *exprError) 
 		if err != nil {
 			return nil, &exprError{line: 1, msg: fmt.Sprintf("input %s: %v", p, err)}
 		}
-		cp.inputs = append(cp.inputs, inputRef{name: p, rule: -1, path: path})
+		cp.inputs = append(cp.inputs, inputRef{name: p, rule: -1, fact: -1, path: path})
 	}
 	return cp, nil
 }

@@ -63,9 +63,9 @@ func TestCPUParts(t *testing.T) {
 	p, _ := Bundled("nemuneh")
 	j := p.estimate
 	e := j.get()
-	benchSite.put(e.env)
+	e.load(j.kind, &input{site: &benchSite})
 	measure(t, "estimate", func() { p.Estimate(benchSite) })
-	measure(t, "put", func() { benchSite.put(e.env) })
+	measure(t, "load", func() { e.load(j.kind, &input{site: &benchSite}) })
 	measure(t, "runFast", func() { e.runFast(j) })
 	measure(t, "runEach", func() { e.runEach(j) })
 	measure(t, "stops", func() {

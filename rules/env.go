@@ -8,7 +8,7 @@ import "math"
 // result, already boxed by the VM, is stored as it is. Each evaluator keeps
 // its own map.
 
-// Names of the facts every job has besides a Site's fields.
+// Names of the facts a job has besides a Site's fields.
 const (
 	factProposal  = "proposal"
 	factPermit    = "permit"
@@ -16,26 +16,6 @@ const (
 	factSurvey    = "survey"
 	factInf       = "inf" // +∞, "no limit", e.g. min(inf, …) over an empty list
 )
-
-// put writes the site facts; the keys are the names in Site's expr tags.
-func (s *Site) put(env map[string]any) {
-	env["A"] = s.A
-	env["W"] = s.W
-	env["N"] = s.N
-	env["S"] = s.S
-	env["landlocked"] = s.Landlocked
-	env["front_street"] = s.FrontStreet
-	env["zones"] = s.Zones
-	env["governing"] = s.Governing
-	env["overlays"] = s.Overlays
-	env["has_value_block"] = s.HasValueBlock
-	env["P"] = s.P
-	env["TXr"] = s.TXr
-	env["TXc"] = s.TXc
-	env["outside_plan"] = s.OutsidePlan
-	env["in_street"] = s.InStreet
-	env[factInf] = math.Inf(1)
-}
 
 // input is what one job evaluates: the site and the job's own facts.
 type input struct {
@@ -45,40 +25,105 @@ type input struct {
 	survey   *Survey
 }
 
-// jobKind describes one of the three jobs: its name and its extra facts.
-type jobKind struct {
+// fact is one name of a job's environment.
+type fact struct {
 	name string
-	// structs are the extra facts that are records: explanations show the
-	// fields a formula reads (survey.floors), not the whole record.
+	get  func(in *input) any
+	// items, for a list fact, gives the VM its items as []any of pointers:
+	// expr walks a []any without reflection and without copying each item.
+	// Formulas are type-checked, and explanations show, what get gives.
+	items func(in *input) []any
+}
+
+// siteFacts are a Site's fields under the names of their expr tags.
+var siteFacts = []fact{
+	{name: "A", get: func(in *input) any { return in.site.A }},
+	{name: "W", get: func(in *input) any { return in.site.W }},
+	{name: "N", get: func(in *input) any { return in.site.N }},
+	{name: "S", get: func(in *input) any { return in.site.S }},
+	{name: "landlocked", get: func(in *input) any { return in.site.Landlocked }},
+	{name: "front_street", get: func(in *input) any { return in.site.FrontStreet }},
+	{name: "zones", get: func(in *input) any { return in.site.Zones }, items: func(in *input) []any { return pointers(in.site.Zones) }},
+	{name: "governing", get: func(in *input) any { return in.site.Governing }},
+	{name: "overlays", get: func(in *input) any { return in.site.Overlays }, items: func(in *input) []any { return pointers(in.site.Overlays) }},
+	{name: "has_value_block", get: func(in *input) any { return in.site.HasValueBlock }},
+	{name: "P", get: func(in *input) any { return in.site.P }},
+	{name: "TXr", get: func(in *input) any { return in.site.TXr }},
+	{name: "TXc", get: func(in *input) any { return in.site.TXc }},
+	{name: "outside_plan", get: func(in *input) any { return in.site.OutsidePlan }},
+	{name: "in_street", get: func(in *input) any { return in.site.InStreet }},
+	{name: factInf, get: func(*input) any { return math.Inf(1) }},
+}
+
+func pointers[T any](s []T) []any {
+	out := make([]any, len(s))
+	for i := range s {
+		out[i] = &s[i]
+	}
+	return out
+}
+
+// jobKind describes one of the three jobs: its name and its facts.
+type jobKind struct {
+	name  string
+	facts []fact
+	// structs are the facts that are records: explanations show the fields
+	// a formula reads (survey.floors), not the whole record.
 	structs []string
-	put     func(in *input, env map[string]any)
 }
 
 var (
-	jobEstimate = jobKind{name: "estimate", put: func(*input, map[string]any) {}}
+	jobEstimate = jobKind{name: "estimate", facts: siteFacts}
 
 	jobValidation = jobKind{name: "validation", structs: []string{factProposal},
-		put: func(in *input, env map[string]any) {
-			env[factProposal] = in.proposal
-		}}
+		facts: append(siteFacts[:len(siteFacts):len(siteFacts)],
+			fact{name: factProposal, get: func(in *input) any { return in.proposal }}),
+	}
 
 	jobViolations = jobKind{name: "violations", structs: []string{factPermit, factSurvey},
-		put: func(in *input, env map[string]any) {
-			if in.permit != nil {
-				env[factPermit] = in.permit
-			} else {
-				env[factPermit] = &Permit{}
-			}
-			env[factHasPermit] = in.permit != nil
-			env[factSurvey] = in.survey
-		}}
+		facts: append(siteFacts[:len(siteFacts):len(siteFacts)],
+			fact{name: factPermit, get: func(in *input) any {
+				if in.permit == nil {
+					return &Permit{}
+				}
+				return in.permit
+			}},
+			fact{name: factHasPermit, get: func(in *input) any { return in.permit != nil }},
+			fact{name: factSurvey, get: func(in *input) any { return in.survey }}),
+	}
 )
 
 // template returns a job's environment with zero facts, whose value types
 // are what expressions are type-checked against.
 func (k jobKind) template() map[string]any {
 	env := map[string]any{}
-	(&Site{}).put(env)
-	k.put(&input{proposal: &Proposal{}, survey: &Survey{}}, env)
+	in := &input{site: &Site{}, proposal: &Proposal{}, survey: &Survey{}}
+	for _, f := range k.facts {
+		env[f.name] = f.get(in)
+	}
 	return env
+}
+
+// load writes a job's facts into the evaluator: the map the VM reads, and
+// the values explanations show.
+func (e *evaluator) load(k jobKind, in *input) {
+	for i, f := range k.facts {
+		v := f.get(in)
+		e.facts[i] = v
+		if f.items != nil {
+			e.env[f.name] = f.items(in)
+		} else {
+			e.env[f.name] = v
+		}
+	}
+}
+
+// factIndex returns the position of a fact in a job's facts, or −1.
+func (k jobKind) factIndex(name string) int {
+	for i, f := range k.facts {
+		if f.name == name {
+			return i
+		}
+	}
+	return -1
 }

@@ -75,6 +75,7 @@ type evaluator struct {
 	state []bool // per evaluation position: computed in this evaluation
 	vals  []any  // per evaluation position: the rule's value
 	notes []bool // per note: it holds
+	facts []any  // per fact of the job: its value, as explanations show it
 }
 
 func (j *job) get() *evaluator {
@@ -87,6 +88,7 @@ func (j *job) get() *evaluator {
 		state: make([]bool, len(j.rules)),
 		vals:  make([]any, len(j.rules)),
 		notes: make([]bool, len(j.notes)),
+		facts: make([]any, len(j.kind.facts)),
 	}
 }
 
@@ -100,8 +102,7 @@ func evalError(c *compiled, where string, err error) error {
 func (p *Pack) run(j *job, in *input) (*Result, error) {
 	e := j.get()
 	defer j.pool.Put(e)
-	in.site.put(e.env)
-	j.kind.put(in, e.env)
+	e.load(j.kind, in)
 	res := &Result{Pack: p.Meta.ID, Version: p.Meta.Version, Job: j.kind.name}
 
 	for _, n := range j.stops {
@@ -304,8 +305,8 @@ func (e *evaluator) inputs(buf []Input, c *compiled) ([]Input, error) {
 		case in.rule >= 0:
 			buf = append(buf, Input{Name: in.name, Value: e.vals[in.rule]})
 			continue
-		case in.path == nil:
-			buf = append(buf, Input{Name: in.name, Value: e.env[in.name]})
+		case in.fact >= 0:
+			buf = append(buf, Input{Name: in.name, Value: e.facts[in.fact]})
 			continue
 		}
 		v, err := e.vm.Run(in.path, e.env)

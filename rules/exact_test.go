@@ -67,7 +67,7 @@ func TestRoundRial(t *testing.T) {
 // arithmetic; where float64 arithmetic would round an exact half Rial the
 // wrong way, the same formula compiled as a plain number shows it.
 func TestMoneyIsExact(t *testing.T) {
-	c := newCompiler(jobEstimate.template(), nil, &tableSet{used: map[string]bool{}, broken: map[string]bool{}}, &problems{})
+	c := newCompiler(jobEstimate, &tableSet{used: map[string]bool{}, broken: map[string]bool{}}, &problems{})
 	e := &evaluator{vm: newVM(), env: jobEstimate.template()}
 	for _, tc := range []struct {
 		src        string

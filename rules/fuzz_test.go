@@ -50,7 +50,7 @@ func FuzzCompile(f *testing.F) {
 	}
 	kinds := []Kind{KindArea, KindMoney, KindNumber, KindCount, KindFlag, KindText}
 	f.Fuzz(func(t *testing.T, src string) {
-		c := newCompiler(jobViolations.template(), jobViolations.structs, p.tables, &problems{})
+		c := newCompiler(jobViolations, p.tables, &problems{})
 		for _, k := range kinds {
 			c.compile(source{Text: src}, k, "fuzz")
 		}
@@ -67,12 +67,12 @@ func FuzzEvaluate(f *testing.F) {
 	f.Add("allowed_area * P * 0.10", math.Inf(1), math.NaN(), int64(math.MaxInt64), -1.0, false)
 	kinds := []Kind{KindArea, KindMoney, KindNumber, KindCount, KindFlag, KindText}
 	f.Fuzz(func(t *testing.T, src string, n, s float64, price int64, area float64, landlocked bool) {
-		c := newCompiler(jobEstimate.template(), nil, p.tables, &problems{})
-		e := &evaluator{vm: newVM(), env: jobEstimate.template()}
+		c := newCompiler(jobEstimate, p.tables, &problems{})
+		e := &evaluator{vm: newVM(), env: jobEstimate.template(), facts: make([]any, len(jobEstimate.facts))}
 		site := Site{A: n, N: n, S: s, P: price, TXr: price, Landlocked: landlocked, HasValueBlock: true,
 			Governing: "R121", Zones: []ZoneShare{{Code: "R121", Area: area, Fraction: 1}},
 			Overlays: []OverlayFact{{ID: "O", HasMaxHeight: true, MaxHeightM: area}}}
-		site.put(e.env)
+		e.load(jobEstimate, &input{site: &site})
 		for _, k := range kinds {
 			cp, _ := c.compileExpr(source{Text: src}, k)
 			if cp == nil {

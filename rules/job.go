@@ -111,8 +111,8 @@ func buildJob(kind jobKind, ts *tableSet, est, own *jobSpec, ps *problems) *job 
 	}
 
 	b := &jobBuilder{j: j, ps: ps, pos: map[string]int{}}
-	j.template = kind.template()
-	b.c = newCompiler(j.template, kind.structs, ts, ps)
+	b.c = newCompiler(kind, ts, ps)
+	j.template = b.c.env // the facts, and each rule once declared
 	ids := b.declareRules(specs)
 	nodes := make([]*ruleNode, len(specs))
 	for i, s := range specs {
