@@ -94,6 +94,9 @@ type Floor struct {
 	// ResidentialArea and CommercialArea are the storey's floor areas by use, m².
 	ResidentialArea float64 `expr:"residential_area" yaml:"residential_area" json:"residential_area"`
 	CommercialArea  float64 `expr:"commercial_area" yaml:"commercial_area" json:"commercial_area"`
+	// ParkingArea is the storey's area given to parking, m²; the sample
+	// city's rule book counts it in no floor area, another city's may.
+	ParkingArea float64 `expr:"parking_area" yaml:"parking_area" json:"parking_area"`
 	// Units lists the floor area of each residential unit on the storey, m².
 	Units []float64 `expr:"units" yaml:"units" json:"units"`
 }
