@@ -1,6 +1,11 @@
 package rules
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/vm"
+)
 
 // benchSite is a typical parcel: two zones, an overlay with a height cap,
 // a value block.
@@ -21,16 +26,31 @@ func benchPack(b *testing.B) *Pack {
 	return p
 }
 
+// simpleSite is the plainest parcel: one zone, no overlay.
+var simpleSite = Site{
+	A: 300, N: 300, S: 12, FrontStreet: "ST-7",
+	Zones:         []ZoneShare{{Code: "R122", Area: 300, Fraction: 1}},
+	Governing:     "R122",
+	HasValueBlock: true, P: 1_200_500, TXr: 2_000_000, TXc: 4_000_000,
+}
+
 // BenchmarkEstimate evaluates the whole Nemuneh estimate for one site, with
 // every figure's explanation.
 func BenchmarkEstimate(b *testing.B) {
 	p := benchPack(b)
-	b.ReportAllocs()
-	for b.Loop() {
-		r, err := p.Estimate(benchSite)
-		if err != nil || len(r.Figures) == 0 {
-			b.Fatal(err)
-		}
+	for _, tc := range []struct {
+		name string
+		site Site
+	}{{"typical", benchSite}, {"simple", simpleSite}} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				r, err := p.Estimate(tc.site)
+				if err != nil || len(r.Figures) == 0 {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 
@@ -79,5 +99,23 @@ func BenchmarkLoadPack(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		benchPack(b)
+	}
+}
+
+// BenchmarkOneProgram is the yardstick: one small compiled expr program, a
+// rule of the usual size, run by a reused VM. The estimate runs the work of
+// a few dozen such programs.
+func BenchmarkOneProgram(b *testing.B) {
+	env := map[string]any{"N": 500.0, "D": 240.0}
+	prog, err := expr.Compile("N * D / 100", expr.Env(env))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var m vm.VM
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := m.Run(prog, env); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

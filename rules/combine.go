@@ -17,34 +17,41 @@ import (
 
 // The fast path. Each rule is compiled on its own at load, for its errors,
 // its types and its explanation; that is also how a job can run, one VM run
-// per rule. A job's rules and notes are in addition stitched into one
-// program, which runs them all in a single VM run:
+// per rule. A job's stop notes, rules and notes are in addition stitched into
+// one program, which runs them all in a single VM run:
 //
-//	let governing_zone = ·text(governing);
-//	let F = ·count(no_build ? 0 : int(min(cap_zone, …)));
+//	in_street ? 0 : outside_plan ? 1 :            // a stop note's position
+//	let governing_zone = governing;
+//	let allowed_area = ·area(N * D / 100);
 //	let dues = has_value_block ? ·money(allowed_area * P * 0.10) : nil;
 //	…
-//	[governing_zone, F, …, dues, note₁, note₂, …]
+//	[governing_zone, …, allowed_area, …, dues, note₁, note₂, …]
 //
-// Rules read earlier rules as variables instead of map entries, the result
-// of each rule gets its kind's type and rounding from a ·kind function, and
-// a rule whose when is false — or that reads such a rule — is nil. Should
-// the combined run fail, the job runs again rule by rule, which names the
-// failing rule precisely (and gives each rule its own memory budget).
+// Rules read earlier rules as variables instead of map entries. Areas are
+// rounded and money made exact in the program, before the rules that read
+// them; the other kinds are checked after the run. A rule whose when is
+// false — or that reads such a rule — is nil. Should the combined run fail,
+// the job runs again rule by rule, which names the failing rule precisely
+// (and gives each rule its own memory budget).
 
 // combined is a job's stitched program.
 type combined struct {
 	prog *vm.Program
+	// convert marks the rules whose value still needs its kind's type after
+	// the run (number, count, flag, text: what reads them works on any
+	// number or value; areas and money are converted in the program, where
+	// the rules reading them see the rounded value).
+	convert []bool
 }
 
-// conversions are the ·kind functions: a rule's result, typed and rounded.
+// conversions are the ·area and ·money functions: a rule's result rounded
+// in the program, before the rules that read it.
 func conversions() []expr.Option {
 	var opts []expr.Option
-	for k, sample := range kindSample {
-		out := reflect.TypeOf(sample)
+	for _, k := range []Kind{KindArea, KindMoney} {
 		opts = append(opts, expr.Function("·"+string(k), func(p ...any) (any, error) {
 			return convert(k, p[0])
-		}, funcOf([]reflect.Type{anyType}, out)))
+		}, funcOf([]reflect.Type{anyType}, reflect.TypeOf(kindSample[k]))))
 	}
 	return opts
 }
@@ -56,6 +63,7 @@ var anyType = reflect.TypeOf((*any)(nil)).Elem()
 func (b *jobBuilder) combine() (*combined, error) {
 	j := b.j
 	maybeNil := make([]bool, len(j.rules)) // the rule may be skipped
+	convert := make([]bool, len(j.rules))
 	values := make([]ast.Node, len(j.rules))
 	var money []*ast.Node // the value nodes of money rules, to patch once typed
 	for i, r := range j.rules {
@@ -66,15 +74,16 @@ func (b *jobBuilder) combine() (*combined, error) {
 		if err != nil {
 			return nil, err
 		}
-		// A value already of its kind's type needs no conversion call;
-		// areas are rounded and money is exact, always.
 		node := v
-		if t := r.expr.prog.Node().Type(); r.kind == KindArea || r.kind == KindMoney || t != reflect.TypeOf(kindSample[r.kind]) {
+		switch {
+		case r.kind == KindArea || r.kind == KindMoney:
 			call := &ast.CallNode{Callee: &ast.IdentifierNode{Value: "·" + string(r.kind)}, Arguments: []ast.Node{v}}
 			if r.kind == KindMoney {
 				money = append(money, &call.Arguments[0])
 			}
 			node = call
+		case r.expr.prog.Node().Type() != reflect.TypeOf(kindSample[r.kind]):
+			convert[i] = true
 		}
 		if r.when != nil {
 			w, err := b.parse(r.when)
@@ -102,6 +111,14 @@ func (b *jobBuilder) combine() (*combined, error) {
 	var body ast.Node = out
 	for i := len(j.rules) - 1; i >= 0; i-- {
 		body = &ast.VariableDeclaratorNode{Name: j.rules[i].id, Value: values[i], Expr: body}
+	}
+	// A stop note that holds gives its position instead of the array.
+	for k := len(j.stops) - 1; k >= 0; k-- {
+		w, err := b.parse(j.stops[k].when)
+		if err != nil {
+			return nil, err
+		}
+		body = &ast.ConditionalNode{Cond: w, Exp1: &ast.IntegerNode{Value: k}, Exp2: body}
 	}
 
 	facts := j.kind.template()
@@ -133,7 +150,7 @@ func (b *jobBuilder) combine() (*combined, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &combined{prog: prog}, nil
+	return &combined{prog: prog, convert: convert}, nil
 }
 
 // parse reads a compiled formula again, for the combined program, with

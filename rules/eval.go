@@ -105,21 +105,13 @@ func (p *Pack) run(j *job, in *input) (*Result, error) {
 	e.load(j.kind, in)
 	res := &Result{Pack: p.Meta.ID, Version: p.Meta.Version, Job: j.kind.name}
 
-	for _, n := range j.stops {
-		hold, err := e.flag(n.when)
-		if err != nil {
-			return nil, evalError(n.when, "note "+n.id, err)
-		}
-		if hold {
-			res.Stop = &Note{ID: n.id, Fa: n.text.Fa, En: n.text.En}
-			return res, nil
-		}
+	stop, err := e.evaluate(j)
+	if err != nil {
+		return nil, err
 	}
-
-	if j.fast == nil || e.runFast(j) != nil {
-		if err := e.runEach(j); err != nil {
-			return nil, err
-		}
+	if stop != nil {
+		res.Stop = &Note{ID: stop.id, Fa: stop.text.Fa, En: stop.text.En}
+		return res, nil
 	}
 
 	res.Figures = make([]Figure, 0, len(j.rules))
@@ -153,19 +145,49 @@ func (p *Pack) run(j *job, in *input) (*Result, error) {
 	return res, nil
 }
 
-// runFast runs the job's rules and notes as one program (see combine.go).
-func (e *evaluator) runFast(j *job) error {
+// evaluate runs the job's stop notes, rules and notes: as one program when
+// it can, else one VM run each. It returns the stop note that held, if any.
+func (e *evaluator) evaluate(j *job) (*noteNode, error) {
+	if j.fast != nil {
+		if stop, err := e.runFast(j); err == nil {
+			return stop, nil
+		}
+	}
+	for _, n := range j.stops {
+		hold, err := e.flag(n.when)
+		if err != nil {
+			return nil, evalError(n.when, "note "+n.id, err)
+		}
+		if hold {
+			return n, nil
+		}
+	}
+	return nil, e.runEach(j)
+}
+
+// runFast runs the job's stop notes, rules and notes as one program (see
+// combine.go). An error sends the job to runEach, which names the rule.
+func (e *evaluator) runFast(j *job) (*noteNode, error) {
 	out, err := e.vm.Run(j.fast.prog, e.env)
 	if err != nil {
-		return err
+		return nil, err
+	}
+	if k, ok := out.(int); ok {
+		return j.stops[k], nil
 	}
 	arr, ok := out.([]any)
 	if !ok || len(arr) != len(j.rules)+len(j.notes) {
-		return fmt.Errorf("combined program gave %T", out)
+		return nil, fmt.Errorf("combined program gave %T", out)
 	}
-	for i := range j.rules {
-		e.vals[i] = arr[i]
-		e.state[i] = arr[i] != nil
+	for i, r := range j.rules {
+		v := arr[i]
+		if v != nil && j.fast.convert[i] {
+			if v, err = convert(r.kind, v); err != nil {
+				return nil, err
+			}
+		}
+		e.vals[i] = v
+		e.state[i] = v != nil
 	}
 	for k := range j.notes {
 		e.notes[k] = arr[len(j.rules)+k] == true
@@ -175,7 +197,7 @@ func (e *evaluator) runFast(j *job) error {
 			e.env[r.id] = e.vals[i] // checks and violations read rules from the map
 		}
 	}
-	return nil
+	return nil, nil
 }
 
 // runEach runs the job's rules and notes one VM run each.

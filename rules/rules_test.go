@@ -144,6 +144,15 @@ func TestFastPathAgrees(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, tc := range cases {
+			// The combined program itself must succeed: a silent fall back
+			// to rule by rule would pass the comparison below.
+			if j := fast.jobNamed(tc.job); j.fast != nil {
+				e := j.get()
+				e.load(j.kind, &tc.in)
+				if _, err := e.runFast(j); err != nil {
+					t.Errorf("%s %s %q: the combined program failed: %v", name, tc.file, tc.name, err)
+				}
+			}
 			a, errA := fast.runInput(tc)
 			b, errB := slow.runInput(tc)
 			ja, _ := json.Marshal(a)
