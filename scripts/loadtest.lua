@@ -72,4 +72,9 @@ function done(summary, latency, requests)
    io.write(string.format("not 2xx       %d\n", bad))
    io.write(string.format("socket errors connect %d, read %d, write %d, timeout %d\n",
       e.connect, e.read, e.write, e.timeout))
+   -- wrk runs its full -d even when every thread stopped early.
+   local total = tonumber(os.getenv("MAX_REQUESTS") or "0")
+   if total > 0 and summary.requests >= total then
+      io.write(string.format("note          the request limit (%d) ended the load early: the rate is a lower bound\n", total))
+   end
 end
