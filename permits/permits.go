@@ -26,6 +26,7 @@ type Plans interface {
 	VersionAsOf(ctx context.Context, municipality string, asOf time.Time) (layers.PlanVersion, error)
 	Parcel(ctx context.Context, version int64, id string) (layers.Parcel, error)
 	Measure(ctx context.Context, version int64, parcel geom.MultiPolygon) (layers.Measurement, error)
+	MeasureFootprint(ctx context.Context, version int64, parcel, footprint geom.MultiPolygon) (layers.FootprintMeasurement, error)
 }
 
 // ParcelMeasurer is an optional upgrade of Plans: a store that can find a
