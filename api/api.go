@@ -1,8 +1,9 @@
 // Package api is Parvaneh's HTTP interface: JSON under /api/v1 (parcels, plan
-// layers for the map, estimates), health and readiness, and the OpenAPI
-// document. Handlers translate HTTP to the permits and layers packages and
-// back; every error leaves as one JSON body with a stable code, a message in
-// English and Persian and the field at fault (see errors.go).
+// layers for the map, estimates, validations of engineers' proposals),
+// health and readiness, and the OpenAPI document. Handlers translate HTTP to
+// the permits and layers packages and back; every error leaves as one JSON
+// body with a stable code, a message in English and Persian and the field at
+// fault (see errors.go).
 package api
 
 import (
@@ -47,15 +48,15 @@ type Config struct {
 
 // Server holds the handlers' dependencies.
 type Server struct {
-	cfg       Config
-	plans     Plans
-	estimates Estimator
-	web       http.Handler
-	log       *slog.Logger
+	cfg   Config
+	plans Plans
+	jobs  Permits
+	web   http.Handler
+	log   *slog.Logger
 }
 
 // New builds the API. web, when not nil, serves everything outside /api.
-func New(cfg Config, plans Plans, est Estimator, web http.Handler, log *slog.Logger) *Server {
+func New(cfg Config, plans Plans, jobs Permits, web http.Handler, log *slog.Logger) *Server {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 4 << 20
 	}
@@ -65,7 +66,7 @@ func New(cfg Config, plans Plans, est Estimator, web http.Handler, log *slog.Log
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Server{cfg: cfg, plans: plans, estimates: est, web: web, log: log}
+	return &Server{cfg: cfg, plans: plans, jobs: jobs, web: web, log: log}
 }
 
 //go:embed openapi.json
@@ -86,6 +87,7 @@ func (s *Server) Handler() http.Handler {
 	v1.GET("/layers/:layer", s.layer)
 	v1.GET("/estimates", s.estimateByQuery)
 	v1.POST("/estimates", s.estimatePost)
+	v1.POST("/validations", s.validationPost)
 	r.NoRoute(func(c *gin.Context) {
 		if s.web != nil && !strings.HasPrefix(c.Request.URL.Path, "/api/") {
 			s.web.ServeHTTP(c.Writer, c.Request)

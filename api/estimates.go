@@ -82,7 +82,7 @@ func (s *Server) estimate(c *gin.Context, req estimateRequest) {
 		s.fail(c, err)
 		return
 	}
-	est, err := s.estimates.Estimate(c.Request.Context(), w)
+	est, err := s.jobs.Estimate(c.Request.Context(), w)
 	if err != nil {
 		s.fail(c, s.permitsError(err, req.ParcelID))
 		return
