@@ -38,6 +38,7 @@ func commands() []command {
 		{"gencity", "generate a sample-city plan bundle: parvaneh gencity -parcels N -out DIR", runGenCity},
 		{"rules", "rule packs: parvaneh rules test|check PACK_DIR", runRules},
 		{"estimate", "estimate a parcel: parvaneh estimate -parcel ID | -geojson FILE | -all [-json]", runEstimate},
+		{"validate", "check an engineer's proposal: parvaneh validate [-json] PROPOSAL.json (exit 3 when a check fails)", runValidate},
 	}
 }
 

@@ -1,0 +1,175 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/parvaneh/parvaneh/permits"
+	"github.com/parvaneh/parvaneh/rules"
+)
+
+// exitChecksFailed is validate's exit code for a proposal that fails a
+// check (or that the pack cannot check): an engineer's script tells it from
+// an error (1) and a wrong call (2).
+const exitChecksFailed = 3
+
+// checksFailed is the outcome of a proposal that did not pass.
+type checksFailed struct {
+	failed  int
+	stopped bool
+}
+
+func (e checksFailed) Error() string {
+	if e.stopped {
+		return "the proposal cannot be checked on this parcel"
+	}
+	return fmt.Sprintf("%d check(s) failed", e.failed)
+}
+
+func (e checksFailed) ExitCode() int { return exitChecksFailed }
+
+// runValidate checks an engineer's proposal file (docs/proposal.md) against
+// the rules in force and prints the report; it exits 3 when a check fails.
+func runValidate(ctx context.Context, env *cliEnv, args []string) error {
+	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(env.stderr, "usage: parvaneh validate [-json] [-bundle DIR | -database-url URL] PROPOSAL.json\n"+
+			"exit code 0: every check passed; 3: a check failed; 1: an error; 2: a wrong call")
+		fs.PrintDefaults()
+	}
+	asJSON := fs.Bool("json", false, "print the report as JSON instead of a table")
+	bf := addBackendFlags(fs)
+	// Flags may come before or after the file name.
+	var files []string
+	for {
+		if err := parseFlags(fs, args); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		files = append(files, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if len(files) != 1 {
+		return fmt.Errorf("%w: give one proposal file: parvaneh validate PROPOSAL.json", errUsage)
+	}
+	data, err := os.ReadFile(files[0])
+	if err != nil {
+		return err
+	}
+	p, err := permits.ParseProposal(data)
+	if err != nil {
+		return fmt.Errorf("%s: %w", files[0], err)
+	}
+	b, err := bf.open(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer b.store.Close()
+	v, err := b.service().Validate(ctx, p)
+	if err != nil {
+		return fmt.Errorf("%s: %w", files[0], err)
+	}
+	if *asJSON {
+		enc := json.NewEncoder(env.stdout)
+		enc.SetIndent("", "  ")
+		err = enc.Encode(v)
+	} else {
+		err = printValidation(env.stdout, files[0], v)
+	}
+	if err != nil {
+		return err
+	}
+	if !v.Passed {
+		return checksFailed{failed: v.Failed, stopped: v.Stop != nil}
+	}
+	return nil
+}
+
+// printValidation writes the report as tables a person reads: the site and
+// footprint, the checks (failing first), the dues.
+func printValidation(w io.Writer, file string, v *permits.Validation) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	name := file
+	if v.Reference != "" {
+		name += " (" + v.Reference + ")"
+	}
+	fmt.Fprintf(tw, "proposal\t%s\n", name)
+	id := "(given outline)"
+	if v.Parcel != nil {
+		id = v.Parcel.ID
+	}
+	fmt.Fprintf(tw, "parcel\t%s\n", id)
+	fmt.Fprintf(tw, "plan\t%s version %d (%s), in force from %s; as of %s\n",
+		v.Plan.Municipality, v.Plan.Seq, v.Plan.Label, v.Plan.EffectiveFrom, v.AsOf)
+	fmt.Fprintf(tw, "rule pack\t%s %s\n", v.RulePack.ID, v.RulePack.Version)
+	f := v.Facts
+	fmt.Fprintf(tw, "site\tA %.2f m², W %.2f m², N %.2f m²; governing zone %s\n", f.A, f.W, f.N, orNone(f.Governing))
+	fp := v.Footprint
+	if fp.Source == permits.FootprintPolygon {
+		var on []string
+		for _, s := range fp.Streets {
+			on = append(on, fmt.Sprintf("%s %.2f", s.StreetID, s.AreaM2))
+		}
+		fmt.Fprintf(tw, "footprint\t%.2f m² drawn; outside the net parcel %.2f m², beyond the parcel %.2f m², on streets %.2f m² %s\n",
+			fp.AreaM2, *fp.OutsideNetM2, *fp.OutsideParcelM2, *fp.OnStreetsM2, strings.Join(on, ", "))
+	} else {
+		fmt.Fprintf(tw, "footprint\t%.2f m² declared (not drawn: the setback is not measured)\n", fp.AreaM2)
+	}
+	for _, r := range v.Repairs {
+		fmt.Fprintf(tw, "repaired\t%s\n", r)
+	}
+	switch {
+	case v.Stop != nil:
+		fmt.Fprintf(tw, "result\tNOT CHECKED: %s\n", v.Stop.En)
+	case v.Passed:
+		fmt.Fprintf(tw, "result\tPASSED: all %d checks\n", len(v.Checks))
+	default:
+		fmt.Fprintf(tw, "result\tFAILED: %d of %d checks\n", v.Failed, len(v.Checks))
+	}
+	for _, n := range v.Notes {
+		fmt.Fprintf(tw, "note\t%s\n", n.En)
+	}
+	if len(v.Checks) > 0 {
+		fmt.Fprintln(tw)
+		fmt.Fprintln(tw, "check\tresult\tvalue\tlimit\tmargin\tunit")
+		for _, c := range v.Checks {
+			result := "pass"
+			if !c.Pass {
+				result = "FAIL"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s %s\t%s\t%s\n", c.LabelEn, result, number(c.Value), c.Op, number(c.Limit), number(c.Margin), c.Unit)
+		}
+	}
+	if v.DuesTotal != nil {
+		fmt.Fprintln(tw)
+		fmt.Fprintln(tw, "dues\tRial\tformula")
+		for _, d := range v.Dues {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", d.LabelEn, figureValue(rules.Figure{RuleInfo: d.RuleInfo, Value: d.Value}), d.Formula)
+		}
+		fmt.Fprintf(tw, "total\t%d Rial\t\n", *v.DuesTotal)
+	}
+	return tw.Flush()
+}
+
+// number prints a check's figure: whole numbers bare, others to 0.01.
+func number(x float64) string {
+	switch {
+	case math.IsInf(x, 1):
+		return "no limit"
+	case math.IsInf(x, -1):
+		return "-inf"
+	case math.Abs(x) < 1e15 && x == math.Trunc(x):
+		return fmt.Sprintf("%d", int64(x))
+	}
+	return fmt.Sprintf("%.2f", x)
+}
