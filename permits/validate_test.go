@@ -339,3 +339,34 @@ func FuzzParseProposal(f *testing.F) {
 		}
 	})
 }
+
+// TestProposalExamples keeps the examples of docs/proposal.md and
+// examples/proposals valid: each is read and validated, and the documented
+// one passes.
+func TestProposalExamples(t *testing.T) {
+	svc, _, _ := sampleCity(t)
+	files, err := filepath.Glob(filepath.Join("..", "examples", "proposals", "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no examples/proposals/*.json: %v", err)
+	}
+	for _, f := range files {
+		validate(t, svc, f)
+	}
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "proposal.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(doc), "```json\n")
+	block, _, closed := strings.Cut(rest, "```")
+	if !ok || !closed {
+		t.Fatal("docs/proposal.md has no ```json example")
+	}
+	p, err := permits.ParseProposal([]byte(block))
+	if err != nil {
+		t.Fatalf("the example of docs/proposal.md: %v", err)
+	}
+	v, err := svc.Validate(context.Background(), p)
+	if err != nil || !v.Passed {
+		t.Fatalf("the example of docs/proposal.md: passed %v, %v", v != nil && v.Passed, err)
+	}
+}
