@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 )
 
@@ -162,4 +163,40 @@ func TestFastPathAgrees(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestConcurrent evaluates one pack from many goroutines (run with -race).
+func TestConcurrent(t *testing.T) {
+	p, err := Bundled("nemuneh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := p.Estimate(benchSite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantJSON, _ := json.Marshal(want)
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for range 50 {
+				site := simpleSite
+				if g%2 == 0 {
+					site = benchSite
+				}
+				got, err := p.Estimate(site)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if g%2 == 0 {
+					if b, _ := json.Marshal(got); !bytes.Equal(b, wantJSON) {
+						t.Error("a concurrent estimate differs")
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
