@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/parvaneh/parvaneh/geo"
 	"github.com/parvaneh/parvaneh/zoning"
@@ -99,14 +100,18 @@ func (e *FieldError) Unwrap() error { return e.Err }
 // geometry). Areas are rounded half up to 0.01 m².
 func ParseProposal(data []byte) (*Proposal, error) {
 	if !json.Valid(data) {
+		// Valid refuses trailing data too; Unmarshal says what is wrong.
 		var v any
 		err := json.Unmarshal(data, &v)
+		if err == nil {
+			err = errors.New("trailing data after the JSON object")
+		}
 		return nil, proposalErr(CodeBadJSON, "", "not valid JSON: %v", err)
 	}
 	p := &Proposal{}
 	var (
 		floorsGiven, heightGiven, parkingGiven, areaGiven bool
-		parcel, footprint                                json.RawMessage
+		parcel, footprint                                 json.RawMessage
 	)
 	err := readObject(data, "", map[string]member{
 		"reference": func(raw json.RawMessage, path string) (err error) {
@@ -328,70 +333,118 @@ type member func(raw json.RawMessage, path string) error
 // readObject walks a JSON object member by member, so that an unknown, a
 // repeated or a differently cased name is refused by its exact path
 // (encoding/json matches names case-insensitively and keeps the last of
-// repeated ones).
+// repeated ones). raw is valid JSON: ParseProposal checked the document.
 func readObject(raw json.RawMessage, path string, members map[string]member) error {
 	if kind := jsonKind(raw); kind != "object" {
 		return proposalErr(CodeBadJSON, path, "want an object, got %s", kind)
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	if _, err := dec.Token(); err != nil { // {
-		return proposalErr(CodeBadJSON, path, "%v", err)
-	}
-	seen := map[string]bool{}
-	for dec.More() {
-		tok, err := dec.Token()
+	var seen []string
+	i := skipSpace(raw, 1)
+	for i < len(raw) && raw[i] != '}' {
+		end := skipValue(raw, i)
+		name, err := unquote(raw[i:end])
 		if err != nil {
 			return proposalErr(CodeBadJSON, path, "%v", err)
 		}
-		name, _ := tok.(string)
+		i = skipSpace(raw, skipSpace(raw, end)+1) // past the colon
+		end = skipValue(raw, i)
+		val := raw[i:end]
+		i = skipSpace(raw, end)
+		if i < len(raw) && raw[i] == ',' {
+			i = skipSpace(raw, i+1)
+		}
+
 		mp := name
 		if path != "" {
 			mp = path + "." + name
-		}
-		var val json.RawMessage
-		if err := dec.Decode(&val); err != nil {
-			return proposalErr(CodeBadJSON, mp, "%v", err)
 		}
 		read, known := members[name]
 		switch {
 		case !known:
 			return proposalErr(CodeBadJSON, mp, "unknown field (names are case-sensitive; see docs/proposal.md)")
-		case seen[name]:
+		case slices.Contains(seen, name):
 			return proposalErr(CodeBadJSON, mp, "given twice")
 		}
-		seen[name] = true
+		seen = append(seen, name)
 		if err := read(val, mp); err != nil {
 			return err
 		}
 	}
-	if path == "" { // trailing data after the document
-		if _, err := dec.Token(); err != nil {
-			return proposalErr(CodeBadJSON, "", "%v", err)
-		}
-		if dec.More() {
-			return proposalErr(CodeBadJSON, "", "trailing data after the JSON object")
-		}
-	}
 	return nil
 }
 
+// readArray splits a JSON array into its elements.
 func readArray(raw json.RawMessage, path string, items *[]json.RawMessage) error {
 	if kind := jsonKind(raw); kind != "array" {
 		return proposalErr(CodeBadJSON, path, "want an array, got %s", kind)
 	}
-	if err := json.Unmarshal(raw, items); err != nil {
-		return proposalErr(CodeBadJSON, path, "%v", err)
+	*items = (*items)[:0]
+	for i := skipSpace(raw, 1); i < len(raw) && raw[i] != ']'; {
+		end := skipValue(raw, i)
+		*items = append(*items, raw[i:end])
+		if i = skipSpace(raw, end); i < len(raw) && raw[i] == ',' {
+			i = skipSpace(raw, i+1)
+		}
 	}
 	return nil
 }
 
-func readString(raw json.RawMessage, path string) (string, error) {
+// unquote reads a JSON string; most need no unescaping.
+func unquote(raw []byte) (string, error) {
+	if in := raw[1 : len(raw)-1]; bytes.IndexByte(in, '\\') < 0 && utf8.Valid(in) {
+		return string(in), nil
+	}
 	var s string
+	err := json.Unmarshal(raw, &s)
+	return s, err
+}
+
+// skipSpace returns the index of the first non-space byte from i.
+func skipSpace(data []byte, i int) int {
+	for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\r' || data[i] == '\n') {
+		i++
+	}
+	return i
+}
+
+// skipValue returns the index just past the valid JSON value starting at i.
+func skipValue(data []byte, i int) int {
+	depth := 0
+	for ; i < len(data); i++ {
+		switch c := data[i]; c {
+		case '"':
+			for i++; i < len(data) && data[i] != '"'; i++ {
+				if data[i] == '\\' {
+					i++
+				}
+			}
+			if depth == 0 {
+				return i + 1
+			}
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth == 0 { // the end of the enclosing container
+				return i
+			}
+			if depth--; depth == 0 {
+				return i + 1
+			}
+		default:
+			if depth == 0 && (c == ',' || c == '}' || c == ']' || c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+				return i
+			}
+		}
+	}
+	return i
+}
+
+func readString(raw json.RawMessage, path string) (string, error) {
 	if kind := jsonKind(raw); kind != "string" {
 		return "", proposalErr(CodeBadJSON, path, "want a string, got %s", kind)
 	}
-	if err := json.Unmarshal(raw, &s); err != nil {
+	s, err := unquote(raw)
+	if err != nil {
 		return "", proposalErr(CodeBadJSON, path, "%v", err)
 	}
 	return s, nil

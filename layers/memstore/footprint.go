@@ -47,7 +47,13 @@ func (v *version) measureFootprint(parcel, fp geom.MultiPolygon) (layers.Footpri
 			pieces = append(pieces, piece)
 		}
 	}
-	inParcel, err := geo.Intersection(fp, parcel)
+	// A footprint usually stands wholly on its parcel: a prepared stored
+	// parcel tells so without an overlay.
+	inParcel := fp
+	covered, err := v.parcelCovers(parcel, fp)
+	if err == nil && !covered {
+		inParcel, err = geo.Intersection(fp, parcel)
+	}
 	if err != nil {
 		return layers.FootprintMeasurement{}, fmt.Errorf("footprint inside the parcel: %w", err)
 	}
@@ -65,4 +71,24 @@ func (v *version) measureFootprint(parcel, fp geom.MultiPolygon) (layers.Footpri
 	m.OutsideParcel = max(0, m.Area-inParcel.Area())
 	m.OutsideNet = max(0, m.Area-inNet.Area())
 	return m, nil
+}
+
+// parcelCovers reports whether a stored parcel covers fp, preparing the
+// parcel on first use; false for a geometry that is no stored parcel.
+func (v *version) parcelCovers(parcel, fp geom.MultiPolygon) (bool, error) {
+	i, stored := v.parcelByWKB[string(parcel.AsBinary())]
+	if !stored {
+		return false, nil
+	}
+	pp := v.prepParcels[i].Load()
+	if pp == nil {
+		p, err := geom.Prepare(v.parcels.geoms[i].AsGeometry())
+		if err != nil {
+			return false, fmt.Errorf("preparing parcel %q: %w", v.parcels.items[i].ID, err)
+		}
+		// Two callers racing here prepare the same parcel; the first wins.
+		v.prepParcels[i].CompareAndSwap(nil, &prepared{p: p})
+		pp = v.prepParcels[i].Load()
+	}
+	return pp.Covers(fp.AsGeometry())
 }

@@ -29,6 +29,9 @@ type version struct {
 	// geometry measures the same every time, since versions are immutable.
 	parcelByWKB map[string]int
 	memo        []atomic.Pointer[layers.Measurement] // by parcel index
+	// prepParcels are stored parcels prepared on their first footprint
+	// (footprint.go), by parcel index.
+	prepParcels []atomic.Pointer[prepared]
 }
 
 // layer is one layer's features sorted by id, with what searching and
@@ -165,6 +168,7 @@ func newVersion(b *layers.Bundle) (*version, error) {
 		v.parcelByWKB[string(g.AsBinary())] = i
 	}
 	v.memo = make([]atomic.Pointer[layers.Measurement], len(v.parcels.items))
+	v.prepParcels = make([]atomic.Pointer[prepared], len(v.parcels.items))
 	for _, envs := range [][]geom.Envelope{v.parcels.envs, v.masters.envs, v.detailed.envs,
 		v.streets.envs, v.overlays.envs, v.blocks.envs} {
 		for _, e := range envs {
