@@ -183,7 +183,55 @@ func TestBrowserMapPage(t *testing.T) {
 	b.expectJS(`document.querySelector('#error .message').textContent`,
 		"No parcel has this plate number in the plan version in force.")
 
+	// An engineer checks a plan: the footprint crosses the widening line, so
+	// the setback check fails and comes first; the footprint is drawn over
+	// the parcel and its widening; every figure is the API's.
+	proposal, err := filepath.Abs(filepath.Join("..", "permits", "testdata", "validations", "footprint_across_widening.proposal.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.do(chromedp.SetUploadFiles(chromedp.CSS("#proposal-file"), []string{proposal}))
+	report := app.validate(t, proposal)
+	b.waitPanel(report.Parcel.ID, "proposal")
+	checkValidation(t, b, report, "en")
+	b.screenshot(out, "browser-validation-en.png")
+	b.do(chromedp.Click(chromedp.CSS("#lang-toggle")))
+	checkValidation(t, b, report, "fa")
+	b.screenshot(out, "browser-validation-fa.png")
+
 	b.checkConsole(t, "/api/v1/estimates", "/api/v1/parcels/99999/1")
+}
+
+// checkValidation compares the plan-check panel with the API's report: the
+// verdict, the checks in the report's order (failing first) with their
+// labels in the page's language, the dues total, and the drawing (parcel,
+// widening clipped to it, footprint marked as failing its setback).
+func checkValidation(t *testing.T, b *browser, v *permits.Validation, lang string) {
+	t.Helper()
+	b.expectJS(`document.querySelector('#validation-verdict').dataset.failed`, strconv.Itoa(v.Failed))
+	b.expectJS(`document.querySelector('#validation-verdict').dataset.passed`, strconv.FormatBool(v.Passed))
+	var ids, labels []string
+	for _, c := range v.Checks {
+		ids = append(ids, c.ID)
+		if lang == "fa" {
+			labels = append(labels, c.LabelFa)
+		} else {
+			labels = append(labels, c.LabelEn)
+		}
+	}
+	b.expectJS(`[...document.querySelectorAll('#checks tbody tr')].map((r) => r.dataset.check).join(',')`, strings.Join(ids, ","))
+	b.expectJS(`[...document.querySelectorAll('#checks tbody th')].map((c) => c.textContent).join('|')`, strings.Join(labels, "|"))
+	b.expectJS(`document.querySelector('#checks tbody tr').dataset.pass`, "false")
+	if v.DuesTotal == nil {
+		t.Fatal("the report has no dues total")
+	}
+	b.expectJS(`document.querySelector('#dues tr[data-dues="total"] td .num').textContent`,
+		b.evalString(fmt.Sprintf(`parvaneh.formatMoney(%d, %s)`, *v.DuesTotal, jsString(lang))))
+	b.expectJS(`String(document.querySelectorAll('#dues tr').length)`, strconv.Itoa(len(v.Dues)+1))
+	b.expectJS(`String(!!document.querySelector('#validation-parcel'))`, "true")
+	b.expectJS(`String(document.querySelectorAll('path.widening').length > 0)`, "true")
+	b.expectJS(`getComputedStyle(document.querySelector('path.widening')).clipPath`, `url("#clip-parcel")`)
+	b.expectJS(`document.querySelector('path.footprint').getAttribute('stroke')`, "#b3261e")
 }
 
 // checkFormatting runs the page's own formatting code on known cases:
@@ -345,6 +393,25 @@ func (a *app) estimate(t *testing.T, plate string) *permits.Estimate {
 		t.Fatalf("estimate of %s: %v", plate, err)
 	}
 	return &est
+}
+
+// validate posts a proposal file to the API and returns its report.
+func (a *app) validate(t *testing.T, file string) *permits.Validation {
+	t.Helper()
+	body, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.Post(a.URL+"/api/v1/validations", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var v permits.Validation
+	if err := json.NewDecoder(res.Body).Decode(&v); err != nil || res.StatusCode != http.StatusOK || v.Parcel == nil {
+		t.Fatalf("POST /api/v1/validations %s: %s, %v", file, res.Status, err)
+	}
+	return &v
 }
 
 func (a *app) parcel(t *testing.T, plate string) []byte {

@@ -1,6 +1,8 @@
 // The applicant's map page: the city's plan layers on a Leaflet map, search
 // by plate, and the permit estimate of the selected parcel (or of a drawn or
-// uploaded outline) with every figure explained, in Persian or English.
+// uploaded outline) with every figure explained, in Persian or English. An
+// engineer uploads a proposal file to check a plan: the report, failing
+// checks first, with the footprint drawn over the parcel and its widening.
 // It talks only to the JSON API under api/v1; no build step, no CDN.
 
 import {
@@ -22,8 +24,9 @@ const state = {
   lang: storedLang(),
   plan: null, // GET /plan
   asOf: '', // yyyy-mm-dd of the chosen plan version; '' means today
-  selection: null, // {kind: 'parcel'|'drawn'|'uploaded', feature, parcelId}
+  selection: null, // {kind: 'parcel'|'drawn'|'uploaded'|'proposal', feature, parcelId, proposal}
   estimate: null,
+  validation: null, // POST /validations: the report on an uploaded proposal
   error: null, // the API's error object
   loading: false,
   request: 0, // the latest estimate request; older answers are dropped
@@ -131,7 +134,7 @@ const plateParam = (plate) => plate.split('/').map(encodeURIComponent).join('/')
 
 const map = L.map(mapEl, { attributionControl: false, minZoom: 3, maxZoom: 21, zoomSnap: 0.5 });
 L.control.scale({ imperial: false }).addTo(map);
-for (const [pane, z] of [['zones', 410], ['streets', 420], ['overlays', 430], ['parcels', 440], ['selected', 450], ['drawing', 460]]) {
+for (const [pane, z] of [['zones', 410], ['streets', 420], ['overlays', 430], ['parcels', 440], ['selected', 450], ['validation', 455], ['drawing', 460]]) {
   map.createPane(pane).style.zIndex = String(z);
 }
 
@@ -203,7 +206,24 @@ const layers = {
   }),
   drawing: L.layerGroup(),
 };
-for (const name of ['zones', 'streets', 'overlays', 'parcels', 'selected', 'drawing']) layers[name].addTo(map);
+// A checked plan's parcel, widening and footprint share one SVG renderer, so
+// the widening (the streets) can be clipped to the parcel's own path
+// (#clip-parcel in index.html).
+const validationRenderer = L.svg({ pane: 'validation' });
+layers.widening = L.geoJSON(null, {
+  pane: 'validation', renderer: validationRenderer, interactive: false,
+  style: { className: 'widening', stroke: false, fillColor: 'url(#hatch-widening)', fillOpacity: 1 },
+});
+layers.vparcel = L.geoJSON(null, {
+  pane: 'validation', renderer: validationRenderer, interactive: false,
+  style: { className: 'validation-parcel', color: '#c2185b', weight: 3, fill: false },
+  onEachFeature: (f, layer) => layer.on('add', () => layer.getElement().setAttribute('id', 'validation-parcel')),
+});
+layers.footprint = L.geoJSON(null, {
+  pane: 'validation', renderer: validationRenderer, interactive: false,
+  style: (f) => ({ className: 'footprint', color: f.properties.fails ? '#b3261e' : '#1d6b74', weight: 2.5, fillOpacity: 0.35 }),
+});
+for (const name of ['zones', 'streets', 'overlays', 'parcels', 'selected', 'widening', 'vparcel', 'footprint', 'drawing']) layers[name].addTo(map);
 
 // What each map layer was last loaded for, so small pans inside it reuse it.
 const loaded = {};
@@ -339,6 +359,8 @@ function renderLegend() {
   }
   list.append(h('li', null, swatch('none', '#4a4338'), tr('legend_parcels')));
   list.append(h('li', null, swatch('rgba(194,24,91,.2)', '#c2185b'), tr('legend_selected')));
+  list.append(h('li', null, swatch(null, '#e65100', 'widening'), tr('legend_widening')));
+  list.append(h('li', null, swatch('rgba(29,107,116,.35)', '#1d6b74'), tr('legend_footprint')));
   el.append(list);
 }
 
@@ -379,9 +401,14 @@ function selectOutline(geometry, kind) {
   estimate({ kind, feature });
 }
 
+function clearValidation() {
+  for (const name of ['widening', 'vparcel', 'footprint']) layers[name].clearLayers();
+}
+
 async function estimate(selection) {
   const req = ++state.request;
-  Object.assign(state, { selection, estimate: null, error: null, loading: true });
+  clearValidation();
+  Object.assign(state, { selection, estimate: null, validation: null, error: null, loading: true });
   // The address names the parcel shown, so it can be bookmarked or shared.
   const hash = selection.parcelId ? `#parcel=${encodeURIComponent(selection.parcelId)}` : '';
   history.replaceState(null, '', `${location.pathname}${location.search}${hash}`);
@@ -480,6 +507,65 @@ async function uploadOutline(file) {
   selectOutline(geometry, 'uploaded');
 }
 
+// ---- plan check: an engineer's proposal ------------------------------------
+
+async function uploadProposal(file) {
+  clearError();
+  let proposal;
+  try {
+    proposal = JSON.parse(await file.text());
+  } catch {
+    showError(new APIError(localError('proposal_file')));
+    return;
+  }
+  validate(proposal);
+}
+
+// validate posts the proposal as it is (the server reads it strictly and
+// names any member at fault), then draws its parcel, widening and footprint.
+async function validate(proposal) {
+  const req = ++state.request;
+  const parcelId = proposal && typeof proposal.parcel_id === 'string' ? proposal.parcel_id : undefined;
+  const selection = { kind: 'proposal', proposal, parcelId };
+  layers.selected.clearLayers();
+  clearValidation();
+  Object.assign(state, { selection, estimate: null, validation: null, error: null, loading: true });
+  renderPanel();
+  renderError();
+  const body = state.asOf && proposal && typeof proposal === 'object' && !('as_of' in proposal) ? { ...proposal, as_of: state.asOf } : proposal;
+  try {
+    const report = await track(api('validations', { body }));
+    if (req !== state.request) return;
+    state.validation = report;
+    await track(drawValidation(selection, report));
+  } catch (err) {
+    if (req !== state.request) return;
+    state.error = err.body || localError('server');
+  }
+  state.loading = false;
+  renderPanel();
+  renderError();
+}
+
+async function drawValidation(selection, report) {
+  const p = selection.proposal;
+  const parcel = selection.parcelId
+    ? await api(`parcels/${plateParam(selection.parcelId)}`, { params: { as_of: report.as_of } })
+    : { type: 'Feature', geometry: p.parcel.type === 'Feature' ? p.parcel.geometry : p.parcel, properties: {} };
+  selection.feature = parcel;
+  layers.vparcel.addData(parcel);
+  const bounds = layers.vparcel.getBounds();
+  if (!bounds.isValid()) return;
+  map.fitBounds(bounds, { maxZoom: 20, padding: [60, 60] });
+  const streets = await api('layers/streets', { params: { bbox: viewBBox(bounds.pad(0.1)), as_of: report.as_of } });
+  layers.widening.addData(streets);
+  if (p.footprint) {
+    const setback = report.checks.find((c) => c.id === 'setback');
+    const geometry = p.footprint.type === 'Feature' ? p.footprint.geometry : p.footprint;
+    layers.footprint.addData({ type: 'Feature', geometry, properties: { fails: !!(setback && !setback.pass) } });
+  }
+}
+
 // ---- panel ----------------------------------------------------------------
 
 function unit(u) {
@@ -546,7 +632,7 @@ function renderPanel() {
   const panel = $('#panel');
   const body = $('#panel-body');
   const sel = state.selection;
-  panel.dataset.state = state.loading ? 'loading' : state.estimate ? 'ready' : state.error ? 'error' : 'empty';
+  panel.dataset.state = state.loading ? 'loading' : state.estimate || state.validation ? 'ready' : state.error ? 'error' : 'empty';
   panel.setAttribute('aria-busy', String(state.loading));
   if (sel && sel.parcelId) panel.dataset.parcel = sel.parcelId;
   else delete panel.dataset.parcel;
@@ -555,6 +641,12 @@ function renderPanel() {
   if (state.loading) {
     body.replaceChildren(selectionHead(sel), h('p', { class: 'loading', text: tr('loading') }));
     status.textContent = tr('loading');
+    return;
+  }
+  if (state.validation) {
+    const v = state.validation;
+    body.replaceChildren(...validationView(v, sel));
+    status.textContent = [$('#parcel-title').textContent, verdictText(v)].join(' — ');
     return;
   }
   if (!state.estimate) {
@@ -571,10 +663,9 @@ function renderPanel() {
 }
 
 function selectionHead(sel) {
-  const title = sel.parcelId
-    ? [tr('plate'), ' ', h('bdi', { id: 'parcel-plate', dir: 'ltr', text: plateText(sel.parcelId) })]
-    : [tr(sel.kind === 'drawn' ? 'drawn_outline' : 'uploaded_outline')];
-  return h('h2', { id: 'parcel-title' }, title);
+  const plate = sel.parcelId ? [tr('plate'), ' ', h('bdi', { id: 'parcel-plate', dir: 'ltr', text: plateText(sel.parcelId) })] : null;
+  if (sel.kind === 'proposal') return h('h2', { id: 'parcel-title' }, tr('proposal'), plate ? [' — ', plate] : null);
+  return h('h2', { id: 'parcel-title' }, plate || tr(sel.kind === 'drawn' ? 'drawn_outline' : 'uploaded_outline'));
 }
 
 function estimateView(e, sel) {
@@ -595,11 +686,7 @@ function estimateView(e, sel) {
   if (sketch) head.append(sketch);
   out.push(head);
 
-  out.push(h('dl', { class: 'versions' },
-    h('dt', { text: tr('plan_version') }), h('dd', null, h('bdi', { id: 'plan-label', text: digits(e.plan.label, state.lang) })),
-    h('dt', { text: tr('effective_from') }), h('dd', null, dateEl('plan-effective', e.plan.effective_from)),
-    h('dt', { text: tr('rule_pack') }), h('dd', null, h('bdi', { id: 'rule-pack', dir: 'ltr', text: `${e.rule_pack.id} ${digits(e.rule_pack.version, state.lang)}` })),
-    h('dt', { text: tr('as_of') }), h('dd', null, dateEl('as-of', e.as_of))));
+  out.push(versionsView(e));
 
   const notes = [e.stop, ...(e.notes || [])].filter(Boolean);
   out.push(h('section', { id: 'verdict', class: `verdict ${e.buildable ? 'ok' : 'no'}`, 'data-buildable': String(e.buildable) },
@@ -614,6 +701,80 @@ function estimateView(e, sel) {
   out.push(h('p', { class: 'disclaimer', text: tr('disclaimer') }));
   out.push(h('div', { class: 'panel-actions no-print' },
     h('button', { id: 'print-button', type: 'button', onclick: () => window.print(), text: tr('print') })));
+  return out;
+}
+
+// versionsView names the plan version and rule pack an answer used.
+function versionsView(e) {
+  return h('dl', { class: 'versions' },
+    h('dt', { text: tr('plan_version') }), h('dd', null, h('bdi', { id: 'plan-label', text: digits(e.plan.label, state.lang) })),
+    h('dt', { text: tr('effective_from') }), h('dd', null, dateEl('plan-effective', e.plan.effective_from)),
+    h('dt', { text: tr('rule_pack') }), h('dd', null, h('bdi', { id: 'rule-pack', dir: 'ltr', text: `${e.rule_pack.id} ${digits(e.rule_pack.version, state.lang)}` })),
+    h('dt', { text: tr('as_of') }), h('dd', null, dateEl('as-of', e.as_of)));
+}
+
+function verdictText(v) {
+  if (v.stop) return tr('plan_not_checked');
+  return v.passed ? tr('plan_passed') : tr('plan_failed').replace('{n}', num(v.failed));
+}
+
+// OPS names a check's comparison in words: the symbols mirror in
+// right-to-left text.
+const OPS = { '<=': 'op_le', '<': 'op_lt', '>=': 'op_ge', '>': 'op_gt', '==': 'op_eq' };
+
+// checkNumber writes a check's value, limit or margin by the check's kind.
+function checkNumber(x, c) {
+  if (x === 'inf') return tr('no_limit');
+  return withUnit(num(x, { minDec: c.kind === 'area' ? 2 : 0, maxDec: c.kind === 'count' ? 0 : 2 }), c.unit);
+}
+
+function validationView(v, sel) {
+  const out = [];
+  const head = h('header', { class: 'parcel-head' }, h('div', null, selectionHead(sel)));
+  if (v.reference) head.firstChild.append(h('p', { id: 'reference' }, `${tr('reference')}: `, h('bdi', { text: v.reference })));
+  const p = v.parcel;
+  if (p) {
+    const address = state.lang === 'fa' ? p.address_fa || p.address : p.address || p.address_fa;
+    if (address) head.firstChild.append(h('p', { class: 'address' }, `${tr('address')}: `, address));
+  }
+  out.push(head, versionsView(v));
+
+  const notes = [v.stop, ...(v.notes || [])].filter(Boolean);
+  out.push(h('section', { id: 'validation-verdict', class: `verdict ${v.passed ? 'ok' : 'no'}`, 'data-passed': String(v.passed), 'data-failed': String(v.failed) },
+    h('strong', { text: verdictText(v) }),
+    notes.length ? h('ul', { class: 'notes' }, notes.map((n) => h('li', { 'data-note': n.id, text: state.lang === 'fa' ? n.fa : n.en }))) : null,
+    v.repairs && v.repairs.length ? h('p', { class: 'repairs' }, `${tr('repairs')}: `, h('span', { dir: 'ltr', text: v.repairs.join('; ') })) : null));
+
+  if (v.checks.length) {
+    out.push(h('section', { class: 'checks' }, h('h3', { text: tr('checks') }),
+      h('table', { id: 'checks' },
+        h('thead', null, h('tr', null, ['c_check', 'c_result', 'c_value', 'c_limit', 'c_margin'].map((k) => h('th', { scope: 'col', text: tr(k) })))),
+        h('tbody', null, v.checks.map((c) => h('tr', { 'data-check': c.id, 'data-pass': String(c.pass) },
+          h('th', { scope: 'row', text: state.lang === 'fa' ? c.label_fa || c.label_en : c.label_en || c.label_fa }),
+          h('td', { class: 'result', text: tr(c.pass ? 'pass' : 'fail') }),
+          h('td', { class: 'num', 'data-value': '' }, checkNumber(c.value, c)),
+          h('td', { class: 'num', 'data-limit': '' }, h('span', { class: 'op', text: tr(OPS[c.op] || c.op) }), ' ', checkNumber(c.limit, c)),
+          h('td', { class: 'num', 'data-margin': '' }, checkNumber(c.margin, c))))))));
+  }
+
+  const fp = v.footprint;
+  const fpRows = [[tr('footprint'), [area(fp.area_m2), ` (${tr(fp.source === 'polygon' ? 'fp_drawn' : 'fp_declared')})`]]];
+  if (fp.source === 'polygon') {
+    fpRows.push([tr('fp_outside_net'), area(fp.outside_net_m2)], [tr('fp_outside_parcel'), area(fp.outside_parcel_m2)],
+      [tr('fp_on_streets'), [area(fp.on_streets_m2), (fp.streets || []).map((st) => [' · ', h('bdi', { text: st.street_id }), ' ', area(st.area_m2)])]]);
+  }
+  out.push(h('dl', { id: 'footprint-facts', class: 'footprint-facts' }, fpRows.map(([k, val]) => [h('dt', { text: k }), h('dd', null, val)])));
+
+  if (v.dues_total_rial != null) {
+    out.push(h('section', { class: 'dues' }, h('h3', { text: tr('plan_dues') }),
+      h('table', { id: 'dues' }, h('tbody', null,
+        v.dues.map((d) => h('tr', { 'data-dues': d.id },
+          h('th', { scope: 'row', text: state.lang === 'fa' ? d.label_fa || d.label_en : d.label_en || d.label_fa }),
+          h('td', { class: 'num' }, money(d.value)))),
+        h('tr', { 'data-dues': 'total' }, h('th', { scope: 'row', text: tr('dues_total') }), h('td', { class: 'num' }, money(v.dues_total_rial)))))));
+  }
+  if (v.figures && v.figures.length) out.push(figuresView(v));
+  out.push(h('p', { class: 'disclaimer', text: tr('validation_disclaimer') }));
   return out;
 }
 
@@ -827,7 +988,8 @@ function wire() {
     const opt = ev.target.selectedOptions[0];
     state.asOf = Number(opt.value) === state.plan.version.id ? '' : opt.dataset.effective;
     reloadView();
-    if (state.selection) estimate(state.selection);
+    if (state.selection && state.selection.kind === 'proposal') validate(state.selection.proposal);
+    else if (state.selection) estimate(state.selection);
   });
   $('#draw-button').addEventListener('click', () => (state.drawing ? stopDrawing() : startDrawing()));
   $('#draw-finish').addEventListener('click', finishDrawing);
@@ -843,6 +1005,11 @@ function wire() {
     const [file] = ev.target.files;
     ev.target.value = ''; // so choosing the same file again fires change
     if (file) uploadOutline(file);
+  });
+  $('#proposal-file').addEventListener('change', (ev) => {
+    const [file] = ev.target.files;
+    ev.target.value = '';
+    if (file) uploadProposal(file);
   });
   // Print every figure's explanation, then restore what was open.
   let wasOpen = [];
