@@ -4,6 +4,8 @@ import (
 	"context"
 	_ "embed"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/peterstace/simplefeatures/geom"
@@ -18,7 +20,8 @@ var footprintSQL string
 // the version's streets (layers.FootprintMeasurement), in one SQL statement.
 func (s *Store) MeasureFootprint(ctx context.Context, version int64, parcel, footprint geom.MultiPolygon) (layers.FootprintMeasurement, error) {
 	doing := fmt.Sprintf("measuring a footprint against plan version %d", version)
-	rows, _ := s.pool.Query(ctx, footprintSQL, version, parcel.Force2D().AsBinary(), footprint.Force2D().AsBinary())
+	query := strings.ReplaceAll(footprintSQL, ":version", strconv.FormatInt(version, 10))
+	rows, _ := s.pool.Query(ctx, query, parcel.Force2D().AsBinary(), footprint.Force2D().AsBinary())
 	defer rows.Close()
 	var (
 		m     layers.FootprintMeasurement

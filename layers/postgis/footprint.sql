@@ -1,7 +1,8 @@
--- Measure a building footprint ($3) against a parcel geometry ($2), both WKB
--- in the measure SRID of plan version $1, and the version's streets: what
--- layers.FootprintMeasurement holds, in one statement. No row for an unknown
--- version.
+-- Measure a building footprint ($2) against a parcel geometry ($1), both WKB
+-- in the measure SRID of plan version :version (a literal, as in
+-- measure.sql, so the generic plan reads that version's partitions only),
+-- and the version's streets: what layers.FootprintMeasurement holds, in one
+-- statement. No row for an unknown version.
 --
 -- Only the streets the footprint meets matter: the footprint's part of the
 -- net parcel is its part of the parcel minus those streets. One row per
@@ -11,13 +12,13 @@
 --   0     NULL       footprint   m²           m²              m²
 --   1     street_id  overlap with that street
 WITH input AS MATERIALIZED (
-    SELECT ST_GeomFromWKB($2, v.measure_srid) AS parcel, ST_GeomFromWKB($3, v.measure_srid) AS fp
-    FROM plan_versions v WHERE v.id = $1
+    SELECT ST_GeomFromWKB($1, v.measure_srid) AS parcel, ST_GeomFromWKB($2, v.measure_srid) AS fp
+    FROM plan_versions v WHERE v.id = :version
 ),
 pieces AS MATERIALIZED (
     SELECT s.street_id, ST_Intersection(input.fp, s.geom) AS piece
     FROM streets s, input
-    WHERE s.plan_version_id = $1 AND ST_Intersects(s.geom, input.fp)
+    WHERE s.plan_version_id = :version AND ST_Intersects(s.geom, input.fp)
 ),
 -- The footprint on the union of the streets; NULL when it meets none.
 streets_met AS (
