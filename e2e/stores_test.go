@@ -1,6 +1,3 @@
-// Package e2e holds Parvaneh's end-to-end tests: the whole application wired
-// as parvaneh serve wires it, on the sample city, against both stores and a
-// real browser.
 package e2e
 
 import (
