@@ -30,12 +30,12 @@ type Facts struct {
 
 	// Zones are the kept detailed-plan codes, by code.
 	Zones []Zone `json:"zones"`
-	// Slivers are the codes dropped for overlapping less than SliverShare of N.
+	// Slivers are the codes dropped for overlapping less than SliverPercent of N.
 	Slivers []Zone `json:"slivers,omitempty"`
 	// Governing is the kept code with the largest overlap ("" when none).
 	Governing string `json:"governing_zone,omitempty"`
 
-	// Overlays are those overlapping at least SliverShare of the net parcel.
+	// Overlays are those overlapping at least SliverPercent of the net parcel.
 	Overlays []Overlay `json:"overlays"`
 	// IgnoredOverlays overlap the net parcel by less than that.
 	IgnoredOverlays []Overlay `json:"ignored_overlays,omitempty"`
@@ -47,9 +47,19 @@ type Facts struct {
 	MasterZone *MasterZone `json:"master_zone,omitempty"`
 }
 
-// SliverShare is the share of N below which a zone or overlay overlap is a
-// sliver and ignored (rule book §1: "smaller than 1% of N").
-const SliverShare = 0.01
+// SliverPercent is the share of N, in percent, below which a zone or overlay
+// overlap is a sliver and ignored (rule book §1: "smaller than 1% of N").
+const SliverPercent = 1
+
+// atLeastShare reports whether an overlap is at least SliverPercent of n.
+// Both are whole hundredths of a m² (rounded once), so the test runs in
+// integers: in floating point 0.01 × N often comes out a hair above the
+// exact value and would drop an overlap of exactly 1%.
+func atLeastShare(area, n float64) bool {
+	return hundredths(area)*100 >= hundredths(n)*SliverPercent
+}
+
+func hundredths(x float64) int64 { return int64(math.Round(x * 100)) }
 
 // Street is a street near the parcel.
 type Street struct {
@@ -170,7 +180,7 @@ func FromMeasurement(m layers.Measurement) Facts {
 			MaxFloors: o.Overlay.MaxFloors, NoBuild: o.Overlay.NoBuild,
 			Name: o.Overlay.Name, NameFa: o.Overlay.NameFa, Area: Round2(o.Area),
 		}
-		if f.N > 0 && ov.Area >= SliverShare*f.N {
+		if f.N > 0 && atLeastShare(ov.Area, f.N) {
 			f.Overlays = append(f.Overlays, ov)
 		} else {
 			f.IgnoredOverlays = append(f.IgnoredOverlays, ov)
@@ -196,7 +206,7 @@ func keepZones(overlaps []layers.CodeOverlap, n float64) (kept, slivers []Zone) 
 		if z.Area <= 0 {
 			continue
 		}
-		if n <= 0 || z.Area < SliverShare*n {
+		if n <= 0 || !atLeastShare(z.Area, n) {
 			slivers = append(slivers, z)
 			continue
 		}

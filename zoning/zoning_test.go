@@ -83,6 +83,17 @@ func TestFromMeasurement(t *testing.T) {
 			},
 		},
 		{
+			// 0.01 × 113 is 1.1300000000000001 in floating point.
+			name: "exactly 1% of an N where float arithmetic errs is kept",
+			m: layers.Measurement{Area: 113, Zones: []layers.CodeOverlap{{Code: "R111", Area: 111.87}, {Code: "R112", Area: 1.13}},
+				Overlays: []layers.OverlayOverlap{{Overlay: layers.Overlay{ID: "O1", Kind: "river_buffer", NoBuild: true}, Area: 1.13}}},
+			check: func(t *testing.T, f Facts) {
+				if len(f.Zones) != 2 || len(f.Slivers) != 0 || len(f.Overlays) != 1 {
+					t.Fatalf("zones %v slivers %v overlays %v: want both zones and the overlay kept", f.Zones, f.Slivers, f.Overlays)
+				}
+			},
+		},
+		{
 			name: "wholly in the street",
 			m:    layers.Measurement{Area: 80, Widening: 80, Zones: nil},
 			check: func(t *testing.T, f Facts) {
