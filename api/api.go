@@ -11,6 +11,7 @@ import (
 	_ "embed"
 	"errors"
 	"log/slog"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/parvaneh/parvaneh/geo"
 	"github.com/parvaneh/parvaneh/layers"
+	"github.com/parvaneh/parvaneh/permits"
 )
 
 // Plans is what the API reads of the plan layers.
@@ -42,7 +44,8 @@ type Config struct {
 	MaxBodyBytes int64
 	// MaxFeatures caps the features of one map or bbox answer.
 	MaxFeatures int
-	// Now gives the date "as of" defaults to; time.Now when nil.
+	// Now gives the date "as of" defaults to, in the city's time zone;
+	// time.Now when nil.
 	Now func() time.Time
 }
 
@@ -152,8 +155,7 @@ func (s *Server) versionAsOf(ctx context.Context, asOf time.Time) (layers.PlanVe
 
 func (s *Server) parseAsOf(raw string) (time.Time, error) {
 	if raw == "" {
-		now := s.cfg.Now().UTC()
-		return time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC), nil
+		return permits.Today(s.cfg.Now()), nil
 	}
 	t, err := time.Parse(time.DateOnly, raw)
 	if err != nil {
@@ -351,7 +353,7 @@ func parseBBox(raw string) (geom.Envelope, error) {
 
 func parseCoord(raw, field string, limit float64) (float64, error) {
 	f, err := strconv.ParseFloat(raw, 64)
-	if err != nil || f < -limit || f > limit {
+	if err != nil || math.IsNaN(f) || f < -limit || f > limit {
 		return 0, errInvalid.with(field, "a number from -"+strconv.Itoa(int(limit))+" to "+strconv.Itoa(int(limit)))
 	}
 	return f, nil

@@ -222,6 +222,8 @@ func TestParcels(t *testing.T) {
 		{name: "bbox latitude out of range", target: "/api/v1/parcels?bbox=51,35,52,95", status: 400, code: "invalid_value", field: "bbox"},
 		{name: "lon out of range", target: "/api/v1/parcels?lon=181&lat=35", status: 400, code: "invalid_value", field: "lon"},
 		{name: "lat out of range", target: "/api/v1/parcels?lon=51&lat=-91", status: 400, code: "invalid_value", field: "lat"},
+		{name: "lon not a number", target: "/api/v1/parcels?lon=NaN&lat=35", status: 400, code: "invalid_value", field: "lon"},
+		{name: "bbox not numbers", target: "/api/v1/parcels?bbox=NaN,35,52,36", status: 400, code: "invalid_value", field: "bbox"},
 		{name: "lon without lat", target: "/api/v1/parcels?lon=51", status: 400, code: "invalid_value", field: "lat"},
 		{name: "limit zero", target: "/api/v1/parcels?limit=0&bbox=" + f.bbox, status: 400, code: "invalid_value", field: "limit"},
 		{name: "limit zero at a point", target: fmt.Sprintf("/api/v1/parcels?limit=0&lon=%v&lat=%v", f.lon, f.lat), status: 400, code: "invalid_value", field: "limit"},

@@ -68,6 +68,13 @@ func NewService(plans Plans, packs Packs, municipality string, now func() time.T
 	return &Service{plans: plans, packs: packs, municipality: municipality, now: now}
 }
 
+// Today is the date of now in now's own location (the city's time zone: a
+// plan that takes effect today applies from local midnight), as UTC midnight,
+// the form plan versions' dates take.
+func Today(now time.Time) time.Time {
+	return time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+}
+
 // ErrOutsideMunicipality refuses a geometry that lies outside every layer of
 // the plan version (often longitude and latitude swapped).
 var ErrOutsideMunicipality = errors.New("geometry outside the municipality")
@@ -101,8 +108,7 @@ type Where struct {
 func (s *Service) Resolve(ctx context.Context, w Where) (*Site, error) {
 	asOf := w.AsOf
 	if asOf.IsZero() {
-		now := s.now().UTC()
-		asOf = time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+		asOf = Today(s.now())
 	}
 	v, err := s.plans.VersionAsOf(ctx, s.municipality, asOf)
 	if err != nil {

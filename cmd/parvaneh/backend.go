@@ -24,6 +24,7 @@ type backendFlags struct {
 	databaseURL  *string
 	bundle       *string
 	municipality *string
+	timeZone     *string
 	packDirs     stringList
 }
 
@@ -32,6 +33,7 @@ func addBackendFlags(fs *flag.FlagSet) *backendFlags {
 		databaseURL:  databaseURLFlag(fs),
 		bundle:       fs.String("bundle", "", "serve this plan bundle `DIR` from memory, no database (default: the bundled sample city Nemuneh)"),
 		municipality: fs.String("municipality", "", "the municipality to answer for (default: the only one in the store)"),
+		timeZone:     fs.String("tz", "Asia/Tehran", "the city's time `ZONE`: \"today\" (the default as-of date) starts at its midnight"),
 	}
 	fs.Var(&f.packDirs, "pack", "load a rule pack from `DIR` besides the bundled ones (repeatable)")
 	return f
@@ -43,16 +45,22 @@ type backend struct {
 	municipality string
 	packs        permits.PackSet
 	source       string // for the log: where the plan data is
+	// now is the clock in the city's time zone.
+	now func() time.Time
 }
 
 // open connects to PostGIS when a database URL is given (and no -bundle),
 // otherwise loads a bundle into the embedded store.
 func (f *backendFlags) open(ctx context.Context, env *cliEnv) (*backend, error) {
+	loc, err := time.LoadLocation(*f.timeZone)
+	if err != nil {
+		return nil, fmt.Errorf("%w: -tz %q: %v", errUsage, *f.timeZone, err)
+	}
 	packs, err := f.loadPacks()
 	if err != nil {
 		return nil, err
 	}
-	b := &backend{packs: packs}
+	b := &backend{packs: packs, now: func() time.Time { return time.Now().In(loc) }}
 	url := *f.databaseURL
 	if url == "" && *f.bundle == "" {
 		url = env.getenv("DATABASE_URL")
@@ -165,7 +173,7 @@ func pickMunicipality(ctx context.Context, st layers.Store, want string) (string
 
 // service is the permits service over the backend.
 func (b *backend) service() *permits.Service {
-	return permits.NewService(b.store, b.packs, b.municipality, time.Now)
+	return permits.NewService(b.store, b.packs, b.municipality, b.now)
 }
 
 // stringList is a repeatable string flag.

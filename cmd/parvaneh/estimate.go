@@ -85,7 +85,7 @@ func runEstimate(ctx context.Context, env *cliEnv, args []string) error {
 // Lines, in plate order.
 func estimateAll(ctx context.Context, out io.Writer, b *backend, svc *permits.Service, asOf time.Time) error {
 	if asOf.IsZero() {
-		asOf = time.Now().UTC().Truncate(24 * time.Hour)
+		asOf = permits.Today(b.now())
 	}
 	v, err := b.store.VersionAsOf(ctx, b.municipality, asOf)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // the city's time zone must load on a machine without a zoneinfo database
 )
 
 // command is one subcommand: its name, one line of help, and its run function,

@@ -33,7 +33,7 @@ func runServe(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	defer b.store.Close()
 
-	srv := api.New(api.Config{Municipality: b.municipality}, b.store, b.service(), web.Handler(), env.log)
+	srv := api.New(api.Config{Municipality: b.municipality, Now: b.now}, b.store, b.service(), web.Handler(), env.log)
 	hs := &http.Server{
 		Addr:              *addr,
 		Handler:           srv.Handler(),
@@ -41,7 +41,9 @@ func runServe(ctx context.Context, env *cliEnv, args []string) error {
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      120 * time.Second,
 		IdleTimeout:       120 * time.Second,
-		BaseContext:       func(net.Listener) context.Context { return ctx },
+		// Requests outlive the signal by the graceful shutdown below, so
+		// they must not share its cancellation.
+		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
