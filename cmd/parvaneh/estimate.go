@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -71,6 +72,9 @@ func runEstimate(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	est, err := svc.Estimate(ctx, w)
 	if err != nil {
+		if *geojson != "" {
+			return fmt.Errorf("the outline in %s: %w (GeoJSON is longitude, latitude)", *geojson, err)
+		}
 		return err
 	}
 	if *asJSON {
@@ -126,11 +130,26 @@ func printEstimate(w io.Writer, e *permits.Estimate) error {
 		front = fmt.Sprintf("%s, planned width %g m", f.Front.ID, f.Front.PlannedWidth)
 	}
 	fmt.Fprintf(tw, "site\tA %.2f m², W %.2f m², N %.2f m²; front street %s\n", f.A, f.W, f.N, front)
+	var ss []string
+	for _, st := range f.Streets {
+		ss = append(ss, fmt.Sprintf("%s (planned %g m, %.3f m away)", st.ID, st.PlannedWidth, st.Distance))
+	}
+	fmt.Fprintf(tw, "streets within 1 m\t%s\n", orNone(strings.Join(ss, ", ")))
 	var zs []string
 	for _, z := range f.Zones {
 		zs = append(zs, fmt.Sprintf("%s %.2f m² (f %.4f)", z.Code, z.Area, z.Fraction))
 	}
-	fmt.Fprintf(tw, "zones\t%s; governing %s\n", strings.Join(zs, ", "), orNone(f.Governing))
+	fmt.Fprintf(tw, "zones\t%s; governing %s\n", orNone(strings.Join(zs, ", ")), orNone(f.Governing))
+	var os []string
+	for _, o := range f.Overlays {
+		os = append(os, fmt.Sprintf("%s %s %.2f m²", o.ID, o.Kind, o.Area))
+	}
+	fmt.Fprintf(tw, "overlays\t%s\n", orNone(strings.Join(os, ", ")))
+	block := "none (no money figures)"
+	if vb := f.ValueBlock; vb != nil {
+		block = fmt.Sprintf("%s: P %d, TXr %d, TXc %d Rial/m²", vb.ID, vb.P, vb.TxResidential, vb.TxCommercial)
+	}
+	fmt.Fprintf(tw, "value block\t%s\n", block)
 	for _, r := range e.Repairs {
 		fmt.Fprintf(tw, "repaired\t%s\n", r)
 	}
@@ -140,10 +159,14 @@ func printEstimate(w io.Writer, e *permits.Estimate) error {
 	for _, n := range e.Notes {
 		fmt.Fprintf(tw, "note\t%s\n", n.En)
 	}
+	if len(e.Figures) == 0 {
+		return tw.Flush()
+	}
 	fmt.Fprintln(tw)
 	fmt.Fprintln(tw, "figure\tvalue\tformula")
 	for _, fig := range e.Figures {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", fig.LabelEn, figureValue(fig), fig.Formula)
+		// A formula may span lines in the pack; one line keeps the columns.
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", fig.LabelEn, figureValue(fig), strings.Join(strings.Fields(fig.Formula), " "))
 	}
 	return tw.Flush()
 }
@@ -152,6 +175,9 @@ func figureValue(f rules.Figure) string {
 	var v string
 	switch x := f.Value.(type) {
 	case float64:
+		if math.IsInf(x, 1) {
+			return "no cap"
+		}
 		v = fmt.Sprintf("%.2f", x)
 	case int64:
 		v = fmt.Sprintf("%d", x)

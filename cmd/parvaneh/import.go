@@ -22,16 +22,20 @@ func runImport(ctx context.Context, env *cliEnv, args []string) error {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	fs.SetOutput(env.stderr)
 	urlFlag := databaseURLFlag(fs)
+	check := fs.Bool("check", false, "only read and validate the bundle, listing problems and repairs; no database needed")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return fmt.Errorf("%w: parvaneh import [-database-url URL] BUNDLE_DIR", errUsage)
+		return fmt.Errorf("%w: parvaneh import [-check] [-database-url URL] BUNDLE_DIR", errUsage)
 	}
 	dir := fs.Arg(0)
-	url, err := databaseURL(*urlFlag, env)
-	if err != nil {
-		return err
+	var url string
+	if !*check {
+		var err error
+		if url, err = databaseURL(*urlFlag, env); err != nil {
+			return err
+		}
 	}
 
 	start := time.Now()
@@ -52,6 +56,11 @@ func runImport(ctx context.Context, env *cliEnv, args []string) error {
 		return fmt.Errorf("reading %s: %w", dir, err)
 	}
 	read := time.Since(start)
+	if *check {
+		printBundle(env.stdout, b)
+		fmt.Fprintf(env.stdout, "%s: the bundle is valid (read in %s); nothing was imported\n", dir, read.Round(time.Millisecond))
+		return nil
+	}
 
 	if err := migrations.UpURL(ctx, url); err != nil {
 		return err
@@ -85,20 +94,27 @@ func printSummary(w io.Writer, dir string, b *layers.Bundle, pv layers.PlanVersi
 	fmt.Fprintf(w, "  municipality  %s (%s)\n", pv.Municipality, pv.MunicipalityFa)
 	fmt.Fprintf(w, "  plan version  seq %d, %q, effective %s (id %d)\n",
 		pv.Seq, pv.Label, pv.EffectiveFrom.Format(time.DateOnly), pv.ID)
+	total := printBundle(w, b)
+	fmt.Fprintf(w, "  %d features in %s, %.0f features/s (read %s; written %s, %.0f features/s)\n",
+		total, t.total.Round(time.Millisecond), float64(total)/t.total.Seconds(),
+		t.read.Round(time.Millisecond), t.write.Round(time.Millisecond), float64(total)/t.write.Seconds())
+}
+
+// printBundle lists a bundle's features per layer and its repairs, and
+// returns the number of features.
+func printBundle(w io.Writer, b *layers.Bundle) int {
 	counts, total := b.Counts(), 0
 	for _, l := range layers.AllLayers {
 		fmt.Fprintf(w, "  %-13s %d\n", l, counts[l])
 		total += counts[l]
 	}
-	fmt.Fprintf(w, "  %d features in %s, %.0f features/s (read %s; written %s, %.0f features/s)\n",
-		total, t.total.Round(time.Millisecond), float64(total)/t.total.Seconds(),
-		t.read.Round(time.Millisecond), t.write.Round(time.Millisecond), float64(total)/t.write.Seconds())
 	if len(b.Warnings) > 0 {
 		fmt.Fprintf(w, "%d warning(s), repaired:\n", len(b.Warnings))
 		for _, p := range b.Warnings {
 			fmt.Fprintf(w, "  %s\n", p)
 		}
 	}
+	return total
 }
 
 // bundleRefused is the error of a refused bundle, whose problems are already

@@ -147,3 +147,15 @@ func TestMeterDrawsOnlyOnATerminal(t *testing.T) {
 		t.Errorf("meter drew %q, want %q", got, want)
 	}
 }
+
+// -check reads and validates a bundle with no database at all.
+func TestImportCheck(t *testing.T) {
+	code, out, errOut := runDB(t, "", "import", "-check", "testdata/import/good")
+	if code != 0 || !strings.Contains(out, "the bundle is valid") {
+		t.Errorf("good bundle: exit %d, out %q, err %q", code, out, errOut)
+	}
+	code, _, errOut = runDB(t, "", "import", "-check", "testdata/import/broken")
+	if code != 3 || !strings.Contains(errOut, "out_of_range") {
+		t.Errorf("broken bundle: exit %d, err %q; want 3 and the problem listed", code, errOut)
+	}
+}
