@@ -2,6 +2,7 @@ package geo
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/peterstace/simplefeatures/carto"
 	"github.com/peterstace/simplefeatures/geom"
@@ -47,6 +48,21 @@ func NewProjection(srid int) (*Projection, error) {
 	}
 	centre := geom.XY{X: float64(zone*6 - 183), Y: 0}
 	return &Projection{srid: srid, utm: utm, centreLonLat: centre, centreXY: utm.Forward(centre)}, nil
+}
+
+// MaxZoneOffset is how far (degrees of longitude) from its zone's central
+// meridian a position may lie: UTM's 6° zones, with the overlap neighbouring
+// zones are commonly used across. Farther out the projection distorts
+// areas, and such a position in a city's data is almost always longitude and
+// latitude swapped.
+const MaxZoneOffset = 9.0
+
+// InZone reports whether a longitude/latitude position lies within
+// MaxZoneOffset of the zone's central meridian, on the zone's side of the
+// equator.
+func (p *Projection) InZone(lonlat geom.XY) bool {
+	north := p.srid < utmSouthBase
+	return math.Abs(lonlat.X-p.centreLonLat.X) <= MaxZoneOffset && (lonlat.Y >= 0) == north
 }
 
 // SRID is the EPSG code of the metric CRS.

@@ -38,6 +38,7 @@ const (
 	ProblemBadValue     = "bad_value"     // the type is right but the value is not allowed
 	ProblemUnknownField = "unknown_field" // the manifest has a field the contract does not
 	ProblemDuplicateID  = "duplicate_id"  // two features of a layer share an id
+	ProblemOutOfZone    = "out_of_zone"   // a position far outside measure_srid's UTM zone (swapped coordinates?)
 )
 
 // BundleError refuses a bundle, listing every problem found in it.
@@ -545,6 +546,9 @@ func (r *bundleReader) readFeature(spec layerSpec, index int, raw rawFeature) fe
 		p.bad("geometry", geo.ReasonEmpty, "feature has no geometry")
 	} else if rg, err := geo.ParseGeometry(raw.Geometry); err != nil {
 		p.bad("geometry", "", "%v", err)
+	} else if pos, ok := outOfZone(rg, r.proj); ok {
+		p.bad("geometry", ProblemOutOfZone, "position (%v, %v) is more than %g° of longitude from the central meridian of EPSG:%d, or across the equator: longitude and latitude swapped?",
+			pos.X, pos.Y, geo.MaxZoneOffset, r.proj.SRID())
 	} else if r.proj != nil {
 		m, repairs, err := geo.Prepare(rg, r.proj)
 		if err != nil {
@@ -557,6 +561,24 @@ func (r *bundleReader) readFeature(spec layerSpec, index int, raw rawFeature) fe
 	}
 	f := spec.build(p, g)
 	return featureResult{id: p.id, feature: f, problems: p.problems, warnings: warnings}
+}
+
+// outOfZone finds a position outside the projection's zone; a feature there
+// would be measured with gross distortion, far from the rest of the city.
+func outOfZone(rg geo.RawGeometry, p *geo.Projection) (geom.XY, bool) {
+	if p == nil {
+		return geom.XY{}, false
+	}
+	for _, poly := range rg.Polygons {
+		for _, ring := range poly {
+			for _, pos := range ring {
+				if !p.InZone(pos) {
+					return pos, true
+				}
+			}
+		}
+	}
+	return geom.XY{}, false
 }
 
 func orAbsent(raw string) string {

@@ -165,6 +165,7 @@ func TestReadBundleRefuses(t *testing.T) {
 		{"duplicate id", "duplicate_id", nil, []want{{"parcels.geojson", 1, "101/1", "parcel_id", ProblemDuplicateID}}},
 		{"bad geometry type", "bad_geometry_type", nil, []want{{"detailed_plan.geojson", 0, "D1", "geometry", geo.ReasonBadType}}},
 		{"coordinates out of range", "out_of_range", nil, []want{{"parcels.geojson", 0, "101/1", "geometry", geo.ReasonOutOfRange}}},
+		{"longitude and latitude swapped", "swapped", nil, []want{{"parcels.geojson", 0, "101/1", "geometry", ProblemOutOfZone}}},
 		{"empty geometry", "empty_geometry", nil, []want{
 			{"parcels.geojson", 0, "101/1", "geometry", geo.ReasonEmpty},
 			{"parcels.geojson", 1, "101/2", "geometry", geo.ReasonEmpty},
