@@ -81,18 +81,14 @@ const (
 // Validate resolves the proposal's parcel, measures its footprint and runs
 // the validation job of the pack in force: Go measures, the pack decides.
 func (s *Service) Validate(ctx context.Context, p *Proposal) (*Validation, error) {
-	site, err := s.Resolve(ctx, p.Where)
+	site, err := s.resolveMember(ctx, p.Where)
 	if err != nil {
-		var ge *geo.GeometryError
-		if errors.As(err, &ge) || errors.Is(err, ErrOutsideMunicipality) {
-			return nil, &FieldError{Field: "parcel", Err: err}
-		}
 		return nil, err
 	}
 	fp := FootprintReport{Source: FootprintDeclared, AreaM2: p.FootprintArea}
 	var repairs []string
 	if p.Footprint != nil {
-		if fp, repairs, err = s.measureFootprint(ctx, site, *p.Footprint); err != nil {
+		if fp, repairs, err = s.measureFootprint(ctx, site, *p.Footprint, "footprint"); err != nil {
 			return nil, err
 		}
 	}
@@ -158,22 +154,37 @@ func (s *Service) Validate(ctx context.Context, p *Proposal) (*Validation, error
 	return v, nil
 }
 
-// measureFootprint projects and repairs the proposal's footprint, checks it
-// lies on its parcel, and measures it against the parcel and the streets.
-func (s *Service) measureFootprint(ctx context.Context, site *Site, raw geo.RawGeometry) (FootprintReport, []string, error) {
+// resolveMember resolves the parcel of a filed document (a proposal, a
+// violation case): a refused outline is a *FieldError naming "parcel".
+func (s *Service) resolveMember(ctx context.Context, w Where) (*Site, error) {
+	site, err := s.Resolve(ctx, w)
+	if err != nil {
+		var ge *geo.GeometryError
+		if errors.As(err, &ge) || errors.Is(err, ErrOutsideMunicipality) {
+			return nil, &FieldError{Field: "parcel", Err: err}
+		}
+		return nil, err
+	}
+	return site, nil
+}
+
+// measureFootprint projects and repairs a footprint, checks it lies on its
+// parcel, and measures it against the parcel and the streets; field is the
+// footprint's JSON path, named by refusals and repairs.
+func (s *Service) measureFootprint(ctx context.Context, site *Site, raw geo.RawGeometry, field string) (FootprintReport, []string, error) {
 	proj, err := geo.NewProjection(site.Version.MeasureSRID)
 	if err != nil {
 		return FootprintReport{}, nil, fmt.Errorf("plan version %d: %w", site.Version.Seq, err)
 	}
 	g, fixed, err := geo.Prepare(raw, proj)
 	if err != nil {
-		return FootprintReport{}, nil, fieldGeometry("footprint", err)
+		return FootprintReport{}, nil, fieldGeometry(field, err)
 	}
 	switch env := g.Envelope(); {
 	case !env.Intersects(site.Version.Extent):
-		return FootprintReport{}, nil, &FieldError{Field: "footprint", Err: ErrOutsideMunicipality}
+		return FootprintReport{}, nil, &FieldError{Field: field, Err: ErrOutsideMunicipality}
 	case !env.Intersects(site.Geom.Envelope()):
-		return FootprintReport{}, nil, &FieldError{Field: "footprint", Err: ErrFootprintOffParcel}
+		return FootprintReport{}, nil, &FieldError{Field: field, Err: ErrFootprintOffParcel}
 	}
 	m, err := s.plans.MeasureFootprint(ctx, site.Version.ID, site.Geom, g)
 	if err != nil {
@@ -187,7 +198,7 @@ func (s *Service) measureFootprint(ctx context.Context, site *Site, raw geo.RawG
 	}
 	var repairs []string
 	for _, f := range fixed {
-		repairs = append(repairs, "footprint: "+f.String())
+		repairs = append(repairs, field+": "+f.String())
 	}
 	return r, repairs, nil
 }
