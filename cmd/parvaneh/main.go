@@ -40,6 +40,7 @@ func commands() []command {
 		{"rules", "rule packs: parvaneh rules test|check PACK_DIR", runRules},
 		{"estimate", "estimate a parcel: parvaneh estimate -parcel ID | -geojson FILE | -all [-json]", runEstimate},
 		{"validate", "check an engineer's proposal: parvaneh validate [-json] PROPOSAL.json (exit 3 when a check fails)", runValidate},
+		{"violations", "review a building for the Article 100 commission: parvaneh violations [-json] CASE.json (exit 3 when violations are found)", runViolations},
 	}
 }
 
@@ -99,6 +100,6 @@ type exitCoder interface{ ExitCode() int }
 func printHelp(w io.Writer) {
 	fmt.Fprintln(w, "parvaneh — building-permit answers from a city's plan layers\n\nCommands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.usage)
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.usage)
 	}
 }

@@ -47,17 +47,9 @@ func runValidate(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	asJSON := fs.Bool("json", false, "print the report as JSON instead of a table")
 	bf := addBackendFlags(fs)
-	// Flags may come before or after the file name.
-	var files []string
-	for {
-		if err := parseFlags(fs, args); err != nil {
-			return err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		files = append(files, fs.Arg(0))
-		args = fs.Args()[1:]
+	files, err := parseFileFlags(fs, args)
+	if err != nil {
+		return err
 	}
 	if len(files) != 1 {
 		return fmt.Errorf("%w: give one proposal file: parvaneh validate PROPOSAL.json", errUsage)
@@ -93,6 +85,22 @@ func runValidate(ctx context.Context, env *cliEnv, args []string) error {
 		return checksFailed{failed: v.Failed, stopped: v.Stop != nil}
 	}
 	return nil
+}
+
+// parseFileFlags parses flags that may come before or after the file
+// names, and returns the file names.
+func parseFileFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	var files []string
+	for {
+		if err := parseFlags(fs, args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return files, nil
+		}
+		files = append(files, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
 }
 
 // printValidation writes the report as tables a person reads: the site and
