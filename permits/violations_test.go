@@ -284,3 +284,36 @@ func FuzzParseCase(f *testing.F) {
 		}
 	})
 }
+
+// TestCaseExamples keeps the examples of docs/violation-case.md and
+// examples/cases valid: each is read and reviewed, and the documented one
+// finds the fine the doc works out.
+func TestCaseExamples(t *testing.T) {
+	svc, _, _ := sampleCity(t)
+	files, err := filepath.Glob(filepath.Join("..", "examples", "cases", "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no examples/cases/*.json: %v", err)
+	}
+	for _, f := range files {
+		if rv := review(t, svc, f); rv.Found == 0 {
+			t.Errorf("%s: no violation found", f)
+		}
+	}
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "violation-case.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(doc), "```json\n")
+	block, _, closed := strings.Cut(rest, "```")
+	if !ok || !closed {
+		t.Fatal("docs/violation-case.md has no ```json example")
+	}
+	c, err := permits.ParseCase([]byte(block))
+	if err != nil {
+		t.Fatalf("the example of docs/violation-case.md: %v", err)
+	}
+	rv, err := svc.Violations(context.Background(), c)
+	if err != nil || rv.FinesTotal == nil || *rv.FinesTotal != 2_884_000_000 {
+		t.Fatalf("the example of docs/violation-case.md: %+v, %v; want a fine of 2,884,000,000", rv, err)
+	}
+}
