@@ -1,9 +1,9 @@
 // Package api is Parvaneh's HTTP interface: JSON under /api/v1 (parcels, plan
-// layers for the map, estimates, validations of engineers' proposals),
-// health and readiness, and the OpenAPI document. Handlers translate HTTP to
-// the permits and layers packages and back; every error leaves as one JSON
-// body with a stable code, a message in English and Persian and the field at
-// fault (see errors.go).
+// layers for the map, estimates, validations of engineers' proposals,
+// Article 100 violation reviews), health and readiness, and the OpenAPI
+// document. Handlers translate HTTP to the permits and layers packages and
+// back; every error leaves as one JSON body with a stable code, a message in
+// English and Persian and the field at fault (see errors.go).
 package api
 
 import (
@@ -91,6 +91,7 @@ func (s *Server) Handler() http.Handler {
 	v1.GET("/estimates", s.estimateByQuery)
 	v1.POST("/estimates", s.estimatePost)
 	v1.POST("/validations", s.validationPost)
+	v1.POST("/violations", s.violationPost)
 	r.NoRoute(func(c *gin.Context) {
 		if s.web != nil && !strings.HasPrefix(c.Request.URL.Path, "/api/") {
 			s.web.ServeHTTP(c.Writer, c.Request)

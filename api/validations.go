@@ -22,20 +22,15 @@ type Validator interface {
 type Permits interface {
 	Estimator
 	Validator
+	Violator
 }
 
 // validationPost answers POST /api/v1/validations: the body is a proposal
 // (docs/proposal.md), the answer its report. A failing check is a report
 // like any other (200); only a proposal that cannot be read is refused.
 func (s *Server) validationPost(c *gin.Context) {
-	body, err := io.ReadAll(c.Request.Body)
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			s.fail(c, errBodyTooLarge.with("", ""))
-			return
-		}
-		s.fail(c, errBadJSON.with("", err.Error()))
+	body, ok := s.readBody(c)
+	if !ok {
 		return
 	}
 	p, err := permits.ParseProposal(body)
@@ -71,7 +66,23 @@ func (s *Server) validationPost(c *gin.Context) {
 	c.JSON(http.StatusOK, v)
 }
 
-// proposalError names the member of a refused proposal and why.
+// readBody reads a posted document whole; on failure it has answered.
+func (s *Server) readBody(c *gin.Context) ([]byte, bool) {
+	body, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			s.fail(c, errBodyTooLarge.with("", ""))
+			return nil, false
+		}
+		s.fail(c, errBadJSON.with("", err.Error()))
+		return nil, false
+	}
+	return body, true
+}
+
+// proposalError names the member of a refused proposal (or violation
+// case: a *permits.CaseError wraps the same errors) and why.
 func proposalError(err error) error {
 	var pe *permits.ProposalError
 	var fe *permits.FieldError
