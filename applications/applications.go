@@ -1,0 +1,441 @@
+// Package applications is the durable record of permit applications in
+// PostGIS: an applicant (or an engineer for a client) files a validated
+// proposal, staff move it through its states (transitions.go, the one table
+// of who may do what), and an issued permit freezes its figures, dues and
+// the versions of plan and rule pack it was checked against.
+//
+// Every filing and every state change is appended, in the same transaction,
+// to a hash-chained audit log (audit.go) that Verify checks, so no decision
+// can be quietly rewritten or removed. A filing carries an idempotency key:
+// a retried request gets the first application back and files nothing new.
+// The SQL is kept in this package's constants, in plain sight.
+package applications
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/parvaneh/parvaneh/layers"
+	"github.com/parvaneh/parvaneh/permits"
+	"github.com/parvaneh/parvaneh/rules"
+)
+
+// Errors, wrapped in what was being done. ErrNotFound is layers.ErrNotFound,
+// so callers map one not-found; a database that cannot be reached is
+// layers.ErrUnavailable.
+var (
+	// ErrNotFound: no such application (or none the actor may see).
+	ErrNotFound = layers.ErrNotFound
+	// ErrForbidden: the actor's role may not do this.
+	ErrForbidden = errors.New("forbidden for this role")
+	// ErrBadTransition: the application cannot move from its state to the
+	// one asked (or the move lacks its reason).
+	ErrBadTransition = errors.New("transition not allowed")
+	// ErrInvalidFiling: the filing is incomplete or inconsistent (no key,
+	// an unreadable proposal, a validation of another proposal or one
+	// that failed).
+	ErrInvalidFiling = errors.New("invalid filing")
+	// ErrKeyReused: the idempotency key was used by this applicant for
+	// another proposal.
+	ErrKeyReused = errors.New("idempotency key already used for another proposal")
+)
+
+// MaxKeyBytes bounds an idempotency key.
+const MaxKeyBytes = 200
+
+// Application is a permit application as recorded.
+type Application struct {
+	ID int64 `json:"id"`
+	// Applicant is the user the application is for; FiledBy who filed it
+	// (the applicant, or their engineer).
+	Applicant      string `json:"applicant"`
+	FiledBy        string `json:"filed_by"`
+	IdempotencyKey string `json:"idempotency_key"`
+	ParcelID       string `json:"parcel_id,omitempty"`
+	Reference      string `json:"reference,omitempty"`
+	State          State  `json:"state"`
+	// Proposal is the proposal document as filed (docs/proposal.md) and
+	// Validation its report at filing.
+	Proposal   json.RawMessage     `json:"proposal"`
+	Validation *permits.Validation `json:"validation"`
+	// Permit is set once the permit is issued, and never changes.
+	Permit    *Permit   `json:"permit,omitempty"`
+	FiledAt   time.Time `json:"filed_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Permit is an issued permit: the figures, dues and versions of the
+// validation the application was filed with, frozen when issued. A later
+// plan version or rule pack never changes it.
+type Permit struct {
+	IssuedAt  time.Time       `json:"issued_at"`
+	IssuedBy  string          `json:"issued_by"`
+	Plan      permits.PlanRef `json:"plan"`
+	RulePack  permits.PackRef `json:"rule_pack"`
+	Figures   []rules.Figure  `json:"figures"`
+	Checks    []rules.Check   `json:"checks"`
+	Dues      []rules.Figure  `json:"dues"`
+	DuesTotal *int64          `json:"dues_total_rial,omitempty"`
+}
+
+// Filing is what File records.
+type Filing struct {
+	// Applicant is the user the application is for; empty means the
+	// filing actor (an engineer must name their client).
+	Applicant string
+	// IdempotencyKey is chosen by the client per submission; a retry
+	// sends the same key.
+	IdempotencyKey string
+	// Proposal is the proposal document (docs/proposal.md), Validation the
+	// report of its validation (permits.Service.Validate), which must have
+	// passed.
+	Proposal   []byte
+	Validation *permits.Validation
+}
+
+// Store keeps applications and the audit log. It is safe for concurrent use.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+// New returns a store on pool, a database migrated by package migrations.
+func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+
+// Open returns a store with its own pool on the database at databaseURL
+// (postgres://…); Close closes it.
+func Open(ctx context.Context, databaseURL string) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(databaseURL)
+	if err != nil {
+		// The URL may hold a password: say what is wrong, not what it is.
+		return nil, errors.New("applications: parsing the database URL: malformed URL")
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, wrapErr("opening the connection pool", err)
+	}
+	return &Store{pool: pool}, nil
+}
+
+// Close closes the store's pool.
+func (s *Store) Close() { s.pool.Close() }
+
+// The applications' SQL.
+const (
+	appColumns = `id, applicant, filed_by, idempotency_key, coalesce(parcel_id, ''), reference, state,
+proposal, validation, permit, filed_at, updated_at`
+	insertApp = `INSERT INTO applications (applicant, filed_by, idempotency_key, proposal_sha256, parcel_id,
+    reference, plan_version_id, rule_pack, rule_pack_version, proposal, validation, state, filed_at, updated_at)
+VALUES ($1, $2, $3, $4, nullif($5, ''), $6, $7, $8, $9, $10, $11, 'submitted', now(), now())
+ON CONFLICT (applicant, idempotency_key) DO NOTHING
+RETURNING id`
+	selectByKey = `SELECT proposal_sha256, ` + appColumns + ` FROM applications WHERE applicant = $1 AND idempotency_key = $2`
+	selectApp   = `SELECT ` + appColumns + ` FROM applications WHERE id = $1`
+	lockApp     = selectApp + ` FOR UPDATE`
+	updateState = `UPDATE applications SET state = $2, permit = coalesce($3, permit), updated_at = $4 WHERE id = $1`
+)
+
+// File records a filing by actor by and returns the application, with
+// filed false when the (applicant, key) pair was filed before: then the
+// first application comes back and nothing new is recorded, however many
+// retries run at once. The filing and its audit entry commit together.
+func (s *Store) File(ctx context.Context, by Actor, f Filing) (app *Application, filed bool, err error) {
+	if !mayFile[by.Role] {
+		return nil, false, fmt.Errorf("applications: filing as %s: %w", by.Role, ErrForbidden)
+	}
+	applicant := f.Applicant
+	switch {
+	case by.Role == RoleApplicant && applicant == "":
+		applicant = by.User
+	case by.Role == RoleApplicant && applicant != by.User:
+		return nil, false, fmt.Errorf("applications: %s filing for %s: %w", by.User, applicant, ErrForbidden)
+	case applicant == "":
+		return nil, false, fmt.Errorf("applications: filing: %w: an engineer names the applicant", ErrInvalidFiling)
+	}
+	parcelID, err := checkFiling(f)
+	if err != nil {
+		return nil, false, fmt.Errorf("applications: filing: %w", err)
+	}
+	v := f.Validation
+	validation, err := json.Marshal(v)
+	if err != nil {
+		return nil, false, fmt.Errorf("applications: encoding the validation: %w", err)
+	}
+	sum := sha256.Sum256(f.Proposal)
+
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return nil, false, wrapErr("starting a filing", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // after Commit a no-op
+
+	// ON CONFLICT waits for a concurrent filing of the same key to commit
+	// and then inserts nothing: exactly one of them files.
+	var id int64
+	err = tx.QueryRow(ctx, insertApp, applicant, by.User, f.IdempotencyKey, sum[:], parcelID,
+		v.Reference, v.Plan.ID, v.RulePack.ID, v.RulePack.Version, f.Proposal, validation).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		app, err := s.existing(ctx, tx, applicant, f.IdempotencyKey, sum[:])
+		return app, false, err
+	}
+	if err != nil {
+		return nil, false, wrapErr("filing an application", err)
+	}
+	subject := subjectOf(id)
+	if _, err := appendEntry(ctx, tx, by, ActionFiled, subject, filedDetail{
+		Applicant: applicant, IdempotencyKey: f.IdempotencyKey, ProposalSHA256: fmt.Sprintf("%x", sum),
+		ParcelID: parcelID, PlanVersionID: v.Plan.ID, RulePack: v.RulePack, DuesTotal: v.DuesTotal,
+	}); err != nil {
+		return nil, false, err
+	}
+	if app, err = getApp(ctx, tx, selectApp, id); err != nil {
+		return nil, false, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, false, wrapErr("committing "+subject, err)
+	}
+	return app, true, nil
+}
+
+// filedDetail is the audit detail of a filing.
+type filedDetail struct {
+	Applicant      string          `json:"applicant"`
+	IdempotencyKey string          `json:"idempotency_key"`
+	ProposalSHA256 string          `json:"proposal_sha256"`
+	ParcelID       string          `json:"parcel_id,omitempty"`
+	PlanVersionID  int64           `json:"plan_version_id"`
+	RulePack       permits.PackRef `json:"rule_pack"`
+	DuesTotal      *int64          `json:"dues_total_rial,omitempty"`
+}
+
+// checkFiling refuses an incomplete or inconsistent filing and returns the
+// proposal's parcel id.
+func checkFiling(f Filing) (string, error) {
+	switch {
+	case f.IdempotencyKey == "":
+		return "", fmt.Errorf("%w: no idempotency key", ErrInvalidFiling)
+	case len(f.IdempotencyKey) > MaxKeyBytes:
+		return "", fmt.Errorf("%w: the idempotency key is longer than %d bytes", ErrInvalidFiling, MaxKeyBytes)
+	case f.Validation == nil:
+		return "", fmt.Errorf("%w: no validation report", ErrInvalidFiling)
+	case !f.Validation.Passed:
+		// A plan that fails its checks cannot become a permit: filing it
+		// would only queue a refusal.
+		return "", fmt.Errorf("%w: the proposal failed its validation (%d failing checks)", ErrInvalidFiling, f.Validation.Failed)
+	}
+	p, err := permits.ParseProposal(f.Proposal)
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", ErrInvalidFiling, err)
+	}
+	v := f.Validation
+	parcel := ""
+	if v.Parcel != nil {
+		parcel = v.Parcel.ID
+	}
+	if p.Where.ParcelID != parcel || p.Reference != v.Reference {
+		return "", fmt.Errorf("%w: the validation report is of another proposal (parcel %q, reference %q)", ErrInvalidFiling, parcel, v.Reference)
+	}
+	return parcel, nil
+}
+
+// existing returns the application filed before under (applicant, key),
+// refusing a key reused for another proposal.
+func (s *Store) existing(ctx context.Context, tx pgx.Tx, applicant, key string, sum []byte) (*Application, error) {
+	var stored []byte
+	app, err := scanApp(tx.QueryRow(ctx, selectByKey, applicant, key), &stored)
+	if err != nil {
+		return nil, wrapErr("reading the application filed before under the key", err)
+	}
+	if !bytes.Equal(stored, sum) {
+		return nil, fmt.Errorf("applications: filing under key %q: %w (application %d)", key, ErrKeyReused, app.ID)
+	}
+	return app, nil
+}
+
+// Get returns the application with the id if by may see it: staff and
+// commission members see all, an applicant their own, an engineer those
+// they filed or that were filed for them. Another's is ErrNotFound, so its
+// existence is not disclosed.
+func (s *Store) Get(ctx context.Context, by Actor, id int64) (*Application, error) {
+	app, err := getApp(ctx, s.pool, selectApp, id)
+	if err != nil {
+		return nil, err
+	}
+	if !maySee(by, app) {
+		return nil, fmt.Errorf("applications: reading %s: %w", subjectOf(id), ErrNotFound)
+	}
+	return app, nil
+}
+
+func maySee(by Actor, app *Application) bool {
+	switch by.Role {
+	case RoleApplicant:
+		return app.Applicant == by.User
+	case RoleEngineer:
+		return app.FiledBy == by.User || app.Applicant == by.User
+	}
+	return mayReadAll[by.Role]
+}
+
+// transitionDetail is the audit detail of a state change.
+type transitionDetail struct {
+	From   State  `json:"from"`
+	To     State  `json:"to"`
+	Reason string `json:"reason,omitempty"`
+	// PermitSHA256 fingerprints the frozen permit when one is issued, so
+	// the log also vouches for its figures.
+	PermitSHA256 string `json:"permit_sha256,omitempty"`
+}
+
+// Transition moves application id to state to, by actor by, for reason
+// (required where the table says so). The move must be in the transitions
+// table (else ErrBadTransition) and made by its role (else ErrForbidden).
+// Issuing the permit freezes it. The change and its audit entry commit
+// together; a refused move writes nothing.
+func (s *Store) Transition(ctx context.Context, id int64, by Actor, to State, reason string) (*Application, error) {
+	subject := subjectOf(id)
+	if !to.valid() {
+		return nil, fmt.Errorf("applications: moving %s to %q: %w: no such state", subject, to, ErrBadTransition)
+	}
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return nil, wrapErr("starting a transition", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // after Commit a no-op
+
+	// The row lock makes concurrent moves of one application take turns,
+	// each seeing the state the one before left.
+	app, err := getApp(ctx, tx, lockApp, id)
+	if err != nil {
+		return nil, err
+	}
+	doing := fmt.Sprintf("moving %s from %s to %s", subject, app.State, to)
+	t, ok := findTransition(app.State, to)
+	switch {
+	case !ok:
+		return nil, fmt.Errorf("applications: %s: %w", doing, ErrBadTransition)
+	case by.Role != t.by:
+		return nil, fmt.Errorf("applications: %s as %s: %w (only %s may)", doing, by.Role, ErrForbidden, t.by)
+	case t.needsReason && strings.TrimSpace(reason) == "":
+		return nil, fmt.Errorf("applications: %s: %w: a reason is required", doing, ErrBadTransition)
+	}
+	detail := transitionDetail{From: app.State, To: to, Reason: reason}
+	var permit []byte
+	if to == PermitIssued {
+		// now() is the transaction's start: the permit and the audit
+		// entry carry the same time.
+		var at time.Time
+		if err := tx.QueryRow(ctx, `SELECT now()`).Scan(&at); err != nil {
+			return nil, wrapErr(doing, err)
+		}
+		p := freeze(app.Validation, by.User, at.UTC().Truncate(time.Microsecond))
+		if permit, err = json.Marshal(p); err != nil {
+			return nil, fmt.Errorf("applications: %s: encoding the permit: %w", doing, err)
+		}
+		detail.PermitSHA256 = fmt.Sprintf("%x", sha256.Sum256(permit))
+	}
+	at, err := appendEntry(ctx, tx, by, ActionTransition, subject, detail)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.Exec(ctx, updateState, id, string(to), permit, at); err != nil {
+		return nil, wrapErr(doing, err)
+	}
+	if app, err = getApp(ctx, tx, selectApp, id); err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, wrapErr("committing "+doing, err)
+	}
+	return app, nil
+}
+
+// freeze makes the permit of a validation: a copy of its figures, checks,
+// dues and versions, never recomputed.
+func freeze(v *permits.Validation, by string, at time.Time) Permit {
+	return Permit{IssuedAt: at, IssuedBy: by, Plan: v.Plan, RulePack: v.RulePack,
+		Figures: v.Figures, Checks: v.Checks, Dues: v.Dues, DuesTotal: v.DuesTotal}
+}
+
+// subjectOf names an application in the audit log.
+func subjectOf(id int64) string { return "application/" + strconv.FormatInt(id, 10) }
+
+// querier is a pool or a transaction.
+type querier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+func getApp(ctx context.Context, q querier, query string, id int64) (*Application, error) {
+	app, err := scanApp(q.QueryRow(ctx, query, id))
+	if err != nil {
+		return nil, wrapErr("reading "+subjectOf(id), err)
+	}
+	return app, nil
+}
+
+// scanApp reads appColumns, after the extra destinations given first.
+func scanApp(row pgx.Row, extra ...any) (*Application, error) {
+	var a Application
+	var state string
+	var validation, permit []byte
+	dest := append(extra, &a.ID, &a.Applicant, &a.FiledBy, &a.IdempotencyKey, &a.ParcelID, &a.Reference,
+		&state, &a.Proposal, &validation, &permit, &a.FiledAt, &a.UpdatedAt)
+	if err := row.Scan(dest...); err != nil {
+		return nil, err
+	}
+	a.State, a.FiledAt, a.UpdatedAt = State(state), a.FiledAt.UTC(), a.UpdatedAt.UTC()
+	if err := json.Unmarshal(validation, &a.Validation); err != nil {
+		return nil, fmt.Errorf("decoding the validation of %s: %w", subjectOf(a.ID), err)
+	}
+	if permit != nil {
+		if err := json.Unmarshal(permit, &a.Permit); err != nil {
+			return nil, fmt.Errorf("decoding the permit of %s: %w", subjectOf(a.ID), err)
+		}
+	}
+	return &a, nil
+}
+
+// wrapErr says what was being done and classifies err: no rows becomes
+// ErrNotFound, a database that cannot be reached layers.ErrUnavailable.
+func wrapErr(doing string, err error) error {
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return fmt.Errorf("applications: %s: %w", doing, ErrNotFound)
+	case unreachable(err):
+		return fmt.Errorf("applications: %s: %w: %w", doing, layers.ErrUnavailable, err)
+	default:
+		return fmt.Errorf("applications: %s: %w", doing, err)
+	}
+}
+
+// unreachable tells a failure of the database or the way to it (try again
+// later) from a failure of the request; layers/postgis classifies alike.
+func unreachable(err error) bool {
+	var connErr *pgconn.ConnectError
+	var netErr net.Error
+	var pgErr *pgconn.PgError
+	switch {
+	case errors.As(err, &connErr), errors.As(err, &netErr):
+		return true
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
+		return true
+	case errors.As(err, &pgErr):
+		c := pgErr.Code
+		return strings.HasPrefix(c, "08") || strings.HasPrefix(c, "53") || c == "57P01" || c == "57P02" || c == "57P03"
+	}
+	return false
+}

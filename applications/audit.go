@@ -1,0 +1,213 @@
+package applications
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// The audit log's SQL. lockHead takes the chain's head row for the rest of
+// the transaction, so appends are serialised and the chain stays linear;
+// it also reads the transaction's clock, the time every entry of the
+// transaction carries.
+const (
+	lockHead    = `SELECT seq, hash, now() FROM audit_head FOR UPDATE`
+	insertEntry = `INSERT INTO audit_log (seq, at, actor, role, action, subject, detail, prev_hash, hash)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`
+	moveHead  = `UPDATE audit_head SET seq = $1, hash = $2`
+	readChain = `SELECT seq, at, actor, role, action, subject, detail::text, prev_hash, hash FROM audit_log ORDER BY seq`
+	readHead  = `SELECT seq, hash FROM audit_head`
+	readTrail = `SELECT seq, at, actor, role, action, subject, detail::text, prev_hash, hash FROM audit_log WHERE subject = $1 ORDER BY seq`
+)
+
+// Entry is one line of the audit log: who did what to which subject, when,
+// with the details, chained to the entry before it.
+type Entry struct {
+	Seq     int64           `json:"seq"`
+	At      time.Time       `json:"at"`
+	Actor   string          `json:"actor"`
+	Role    Role            `json:"role"`
+	Action  string          `json:"action"`
+	Subject string          `json:"subject"` // "application/17"
+	Detail  json.RawMessage `json:"detail"`
+	// PrevHash is the previous entry's Hash (32 zero bytes for the first);
+	// Hash is the SHA-256 of the entry's canonical content (canonical).
+	PrevHash []byte `json:"prev_hash"`
+	Hash     []byte `json:"hash"`
+}
+
+// Actions recorded in the audit log.
+const (
+	ActionFiled      = "application.filed"
+	ActionTransition = "application.transition"
+)
+
+// canonical is the exact byte string an entry's hash covers: a JSON array
+// of a version tag and every field but the hash itself, the time in UTC to
+// the microsecond (PostgreSQL's precision). Changing it breaks every
+// existing chain, hence the tag.
+func (e *Entry) canonical() ([]byte, error) {
+	return json.Marshal([]any{
+		"parvaneh-audit/1", e.Seq, e.At.UTC().Format("2006-01-02T15:04:05.000000Z"),
+		e.Actor, e.Role, e.Action, e.Subject, e.Detail, hex.EncodeToString(e.PrevHash),
+	})
+}
+
+func (e *Entry) computeHash() ([]byte, error) {
+	c, err := e.canonical()
+	if err != nil {
+		return nil, fmt.Errorf("encoding audit entry %d: %w", e.Seq, err)
+	}
+	h := sha256.Sum256(c)
+	return h[:], nil
+}
+
+// appendEntry appends an entry to the audit log inside tx, the transaction
+// making the change it records: both commit or neither does. detail is
+// encoded to JSON. It returns the transaction's time.
+func appendEntry(ctx context.Context, tx pgx.Tx, by Actor, action, subject string, detail any) (time.Time, error) {
+	d, err := json.Marshal(detail)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("encoding the audit detail of %s: %w", subject, err)
+	}
+	var e Entry
+	if err := tx.QueryRow(ctx, lockHead).Scan(&e.Seq, &e.PrevHash, &e.At); err != nil {
+		return time.Time{}, wrapErr("locking the audit log", err)
+	}
+	e.Seq++
+	e.At = e.At.UTC().Truncate(time.Microsecond)
+	e.Actor, e.Role, e.Action, e.Subject, e.Detail = by.User, by.Role, action, subject, d
+	if e.Hash, err = e.computeHash(); err != nil {
+		return time.Time{}, err
+	}
+	if _, err := tx.Exec(ctx, insertEntry, e.Seq, e.At, e.Actor, string(e.Role), e.Action, e.Subject, string(e.Detail), e.PrevHash, e.Hash); err != nil {
+		return time.Time{}, wrapErr("appending to the audit log", err)
+	}
+	if _, err := tx.Exec(ctx, moveHead, e.Seq, e.Hash); err != nil {
+		return time.Time{}, wrapErr("moving the audit log's head", err)
+	}
+	return e.At, nil
+}
+
+// VerifyReport is the result of walking the audit chain.
+type VerifyReport struct {
+	// Entries counts the entries read; Head is the hash of the last one
+	// (hex), worth keeping outside the database: a chain rewritten from
+	// some entry on verifies again, but ends at another head.
+	Entries int    `json:"entries"`
+	Head    string `json:"head"`
+	// OK is true when no problem was found.
+	OK       bool          `json:"ok"`
+	Problems []ChainBreak `json:"problems,omitempty"`
+}
+
+// ChainBreak is one place where the chain does not hold.
+type ChainBreak struct {
+	Seq    int64  `json:"seq"`
+	Reason string `json:"reason"`
+}
+
+// maxBreaks bounds the problems a report lists: after a deleted entry every
+// later one may fail, and the first few say enough.
+const maxBreaks = 100
+
+// Verify walks the audit log in order and checks every entry: its hash is
+// that of its content (an edited entry), its seq follows the previous one
+// (a deleted or inserted entry), its prev_hash is the previous entry's hash
+// (a removed or reordered entry), and the last entry is the head (a removed
+// tail). A broken chain is a report with OK false, not an error; the error
+// is for a log that could not be read.
+func (s *Store) Verify(ctx context.Context) (VerifyReport, error) {
+	var r VerifyReport
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return r, wrapErr("starting to verify the audit log", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // read only
+
+	// One snapshot for the chain and the head: appends in flight are
+	// either wholly in it or not at all.
+	var headSeq int64
+	var headHash []byte
+	if err := tx.QueryRow(ctx, readHead).Scan(&headSeq, &headHash); err != nil {
+		return r, wrapErr("reading the audit log's head", err)
+	}
+	problem := func(seq int64, format string, args ...any) {
+		if len(r.Problems) < maxBreaks {
+			r.Problems = append(r.Problems, ChainBreak{Seq: seq, Reason: fmt.Sprintf(format, args...)})
+		}
+	}
+	rows, err := tx.Query(ctx, readChain)
+	if err != nil {
+		return r, wrapErr("reading the audit log", err)
+	}
+	prevSeq, prevHash := int64(0), make([]byte, sha256.Size)
+	for rows.Next() {
+		e, err := scanEntry(rows)
+		if err != nil {
+			return r, err
+		}
+		r.Entries++
+		if e.Seq != prevSeq+1 {
+			problem(e.Seq, "follows entry %d: entries %d–%d are missing", prevSeq, prevSeq+1, e.Seq-1)
+		}
+		if !bytes.Equal(e.PrevHash, prevHash) {
+			problem(e.Seq, "its previous hash is not entry %d's hash: an entry was removed, inserted or reordered", prevSeq)
+		}
+		h, err := e.computeHash()
+		if err != nil {
+			return r, err
+		}
+		if !bytes.Equal(h, e.Hash) {
+			problem(e.Seq, "its content does not match its hash: the entry was edited")
+		}
+		prevSeq, prevHash = e.Seq, e.Hash
+	}
+	if err := rows.Err(); err != nil {
+		return r, wrapErr("reading the audit log", err)
+	}
+	if prevSeq != headSeq || !bytes.Equal(prevHash, headHash) {
+		problem(prevSeq, "the log ends at entry %d but its head is entry %d: entries were removed from the end or the head was moved", prevSeq, headSeq)
+	}
+	r.Head = hex.EncodeToString(prevHash)
+	r.OK = len(r.Problems) == 0
+	return r, nil
+}
+
+// Trail returns the audit entries about one subject ("application/17"),
+// oldest first.
+func (s *Store) Trail(ctx context.Context, subject string) ([]Entry, error) {
+	rows, err := s.pool.Query(ctx, readTrail, subject)
+	if err != nil {
+		return nil, wrapErr("reading the audit trail of "+subject, err)
+	}
+	defer rows.Close()
+	var out []Entry
+	for rows.Next() {
+		e, err := scanEntry(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrapErr("reading the audit trail of "+subject, err)
+	}
+	return out, nil
+}
+
+func scanEntry(rows pgx.Rows) (Entry, error) {
+	var e Entry
+	var role, detail string
+	if err := rows.Scan(&e.Seq, &e.At, &e.Actor, &role, &e.Action, &e.Subject, &detail, &e.PrevHash, &e.Hash); err != nil {
+		return e, wrapErr("reading an audit entry", err)
+	}
+	e.Role, e.Detail, e.At = Role(role), json.RawMessage(detail), e.At.UTC()
+	return e, nil
+}
