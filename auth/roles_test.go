@@ -1,0 +1,67 @@
+package auth
+
+import (
+	"errors"
+	"slices"
+	"testing"
+)
+
+// TestCan checks every role against every permission, against a table
+// written out here again so a slip in grants shows as a difference.
+func TestCan(t *testing.T) {
+	public := []Permission{Estimate, Validate}
+	want := map[Role][]Permission{
+		Applicant:  {FileApplication, ViewOwnApplications},
+		Engineer:   {FileApplication, ViewOwnApplications},
+		Staff:      {ReviewApplications, ManageCases, ViewCases},
+		Commission: {ViewCases, RecordDecisions},
+		Admin:      {ImportBundles, ImportRules},
+	}
+	if len(want) != len(Roles()) {
+		t.Fatalf("the test knows %d roles, the package %d", len(want), len(Roles()))
+	}
+	for _, r := range Roles() {
+		for _, p := range Permissions() {
+			w := slices.Contains(public, p) || slices.Contains(want[r], p)
+			if got := r.Can(p); got != w {
+				t.Errorf("%s.Can(%s) = %v, want %v", r, p, got, w)
+			}
+		}
+	}
+	for _, p := range Permissions() {
+		if got := p.Public(); got != slices.Contains(public, p) {
+			t.Errorf("%s.Public() = %v", p, got)
+		}
+	}
+	for _, tc := range []struct {
+		r Role
+		p Permission
+	}{{"mayor", Estimate}, {"", Estimate}, {Admin, "delete_everything"}, {Staff, ""}} {
+		if tc.r.Can(tc.p) {
+			t.Errorf("%q.Can(%q) = true, want false", tc.r, tc.p)
+		}
+	}
+	if Permission("delete_everything").Public() {
+		t.Error("an unknown permission is public")
+	}
+}
+
+func TestParseRole(t *testing.T) {
+	for _, r := range Roles() {
+		got, err := ParseRole(string(r))
+		if err != nil || got != r {
+			t.Errorf("ParseRole(%q) = %q, %v", r, got, err)
+		}
+		if r.Fa() == "" {
+			t.Errorf("%s has no Persian name", r)
+		}
+	}
+	for _, s := range []string{"", "Admin", " staff", "mayor", "commission member"} {
+		if _, err := ParseRole(s); !errors.Is(err, ErrUnknownRole) {
+			t.Errorf("ParseRole(%q) = %v, want ErrUnknownRole", s, err)
+		}
+	}
+	if Role("mayor").Fa() != "" {
+		t.Error("an unknown role has a Persian name")
+	}
+}
