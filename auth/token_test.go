@@ -160,7 +160,6 @@ func splitToken(t *testing.T, tok string) (string, string, string) {
 	return p[0], p[1], p[2]
 }
 
-
 func TestSecretFromEnv(t *testing.T) {
 	env := func(v string) func(string) string {
 		return func(k string) string {
