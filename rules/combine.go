@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"maps"
 	"reflect"
 
 	"github.com/expr-lang/expr"
@@ -25,9 +26,14 @@ import (
 //	let allowed_area = ·area(N * D / 100);
 //	let dues = has_value_block ? ·money(allowed_area * P * 0.10) : nil;
 //	…
-//	[governing_zone, …, allowed_area, …, dues, note₁, note₂, …]
+//	let ·note0 = !zone(governing).buildable;
+//	…
+//	nil
 //
-// Rules read earlier rules as variables instead of map entries. Areas are
+// Rules read earlier rules as variables instead of map entries. The values
+// of the rules and notes are read after the run from the VM's variables
+// (vm.VM.Variables, numbered in the order they are declared), not from a
+// result array, which would be the run's largest allocation. Areas are
 // rounded and money made exact in the program, before the rules that read
 // them; the other kinds are checked after the run. A rule whose when is
 // false — or that reads such a rule — is nil. Should the combined run fail,
@@ -46,14 +52,14 @@ type combined struct {
 
 // conversions are the ·area and ·money functions: a rule's result rounded
 // in the program, before the rules that read it.
-func conversions() []expr.Option {
-	var opts []expr.Option
+func conversions() []function {
+	var fns []function
 	for _, k := range []Kind{KindArea, KindMoney} {
-		opts = append(opts, expr.Function("·"+string(k), func(p ...any) (any, error) {
-			return convert(k, p[0])
-		}, funcOf([]reflect.Type{anyType}, reflect.TypeOf(kindSample[k]))))
+		fns = append(fns, function{name: "·" + string(k), one: func(v any) (any, error) {
+			return convert(k, v)
+		}, types: []any{funcOf([]reflect.Type{anyType}, reflect.TypeOf(kindSample[k]))}})
 	}
-	return opts
+	return fns
 }
 
 var anyType = reflect.TypeOf((*any)(nil)).Elem()
@@ -96,23 +102,24 @@ func (b *jobBuilder) combine() (*combined, error) {
 		node, maybeNil[i] = b.guard(node, r.deps, maybeNil, maybeNil[i])
 		values[i] = node
 	}
-	out := &ast.ArrayNode{}
-	for _, r := range j.rules {
-		out.Nodes = append(out.Nodes, &ast.IdentifierNode{Value: r.id})
+	names := make([]string, len(j.rules), len(j.rules)+len(j.notes))
+	for i, r := range j.rules {
+		names[i] = r.id
 	}
-	for _, n := range j.notes {
+	for k, n := range j.notes {
 		w, err := b.parse(n.when)
 		if err != nil {
 			return nil, err
 		}
 		cond, _ := b.guard(w, n.deps, maybeNil, false)
-		out.Nodes = append(out.Nodes, cond)
+		names = append(names, fmt.Sprintf("·note%d", k)) // no rule id has a ·
+		values = append(values, cond)
 	}
-	var body ast.Node = out
-	for i := len(j.rules) - 1; i >= 0; i-- {
-		body = &ast.VariableDeclaratorNode{Name: j.rules[i].id, Value: values[i], Expr: body}
+	var body ast.Node = &ast.NilNode{}
+	for i := len(values) - 1; i >= 0; i-- {
+		body = &ast.VariableDeclaratorNode{Name: names[i], Value: values[i], Expr: body}
 	}
-	// A stop note that holds gives its position instead of the array.
+	// A stop note that holds gives its position instead of nil.
 	for k := len(j.stops) - 1; k >= 0; k-- {
 		w, err := b.parse(j.stops[k].when)
 		if err != nil {
@@ -123,7 +130,13 @@ func (b *jobBuilder) combine() (*combined, error) {
 
 	facts := j.kind.template()
 	cfg := conf.CreateNew()
-	for _, op := range append(append([]expr.Option{expr.Env(facts)}, b.c.funcs...), conversions()...) {
+	fns := maps.Clone(b.c.functions)
+	opts := append([]expr.Option{expr.Env(facts)}, b.c.funcs...)
+	for _, f := range conversions() {
+		fns[f.name] = f
+		opts = append(opts, f.option())
+	}
+	for _, op := range opts {
 		op(cfg)
 	}
 	for name := range cfg.Disabled {
@@ -146,11 +159,33 @@ func (b *jobBuilder) combine() (*combined, error) {
 	if err := optimizer.Optimize(&tree.Node, cfg); err != nil {
 		return nil, err
 	}
+	ast.Walk(&tree.Node, typedCalls{fns})
 	prog, err := exprcompiler.Compile(tree, cfg)
 	if err != nil {
 		return nil, err
 	}
+	if !storesInOrder(prog, len(values)) {
+		return nil, fmt.Errorf("expr did not number the rules' variables in order")
+	}
 	return &combined{prog: prog, convert: convert}, nil
+}
+
+// storesInOrder reports whether the program stores n variables, the k-th
+// store writing variable k: what runFast assumes when it reads variable i
+// as the i-th rule or note (should a later expr number them otherwise, the
+// job runs rule by rule, and TestCombined fails).
+func storesInOrder(prog *vm.Program, n int) bool {
+	k := 0
+	for i, op := range prog.Bytecode {
+		if op != vm.OpStore {
+			continue
+		}
+		if prog.Arguments[i] != k {
+			return false
+		}
+		k++
+	}
+	return k == n
 }
 
 // parse reads a compiled formula again, for the combined program, with

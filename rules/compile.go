@@ -82,31 +82,35 @@ type inputRef struct {
 
 // compiler compiles the expressions of one job against its environment.
 type compiler struct {
-	kind    jobKind
-	env     map[string]any // name → sample value of its Go type
-	facts   map[string]bool
-	structs map[string]bool // struct facts whose fields are shown as paths
-	rules   map[string]int  // rule id → position in the job's declaration order
-	tables  map[string]*table
-	broken  map[string]bool // tables that failed to load: calls are not reported again
-	used    map[string]bool // tables called by some expression
-	funcs   []expr.Option   // built-ins, budgets, functions
-	options []expr.Option   // the environment, funcs and the column patcher
-	ps      *problems
+	kind      jobKind
+	env       map[string]any // name → sample value of its Go type
+	facts     map[string]bool
+	structs   map[string]bool // struct facts whose fields are shown as paths
+	rules     map[string]int  // rule id → position in the job's declaration order
+	tables    map[string]*table
+	broken    map[string]bool     // tables that failed to load: calls are not reported again
+	used      map[string]bool     // tables called by some expression
+	functions map[string]function // the tables' and the exact money functions
+	reads     []bool              // per fact of the job: some expression reads it
+	funcs     []expr.Option       // built-ins, budgets, functions
+	options   []expr.Option       // the environment, funcs and the column patcher
+	ps        *problems
 }
 
 func newCompiler(kind jobKind, ts *tableSet, ps *problems) *compiler {
 	env := kind.template()
 	c := &compiler{
-		kind:    kind,
-		env:     env,
-		used:    ts.used,
-		broken:  ts.broken,
-		facts:   map[string]bool{},
-		structs: map[string]bool{},
-		rules:   map[string]int{},
-		tables:  map[string]*table{},
-		ps:      ps,
+		kind:      kind,
+		env:       env,
+		used:      ts.used,
+		broken:    ts.broken,
+		facts:     map[string]bool{},
+		structs:   map[string]bool{},
+		rules:     map[string]int{},
+		tables:    map[string]*table{},
+		functions: map[string]function{},
+		reads:     make([]bool, len(kind.facts)),
+		ps:        ps,
 	}
 	for k := range env {
 		c.facts[k] = true
@@ -118,14 +122,18 @@ func newCompiler(kind jobKind, ts *tableSet, ps *problems) *compiler {
 	for _, b := range builtins {
 		c.funcs = append(c.funcs, expr.EnableBuiltin(b))
 	}
+	var fns []function
 	for _, t := range ts.tables {
 		c.tables[t.name] = t
-		c.funcs = append(c.funcs, t.option())
+		fns = append(fns, t.function())
 		if t.kind == tableKeyed {
-			c.funcs = append(c.funcs, t.columnOptions()...)
+			fns = append(fns, t.columnFunctions()...)
 		}
 	}
-	c.funcs = append(c.funcs, exactFunctions()...)
+	for _, f := range append(fns, exactFunctions()...) {
+		c.functions[f.name] = f
+		c.funcs = append(c.funcs, f.option())
+	}
 	c.options = append([]expr.Option{expr.Env(env)}, c.funcs...)
 	c.options = append(c.options, expr.Patch(columnPatcher{c.tables}))
 	return c
@@ -199,6 +207,11 @@ func (c *compiler) compileExpr(src source, k Kind) (cp *compiled, e *exprError) 
 		return nil, &exprError{line: 1, msg: msg}
 	}
 	cp = &compiled{src: src, prog: prog, kind: k}
+	for _, n := range w.names {
+		if i := c.kind.factIndex(n); i >= 0 {
+			c.reads[i] = true
+		}
+	}
 	for _, n := range w.names {
 		if c.structs[n] && slices.ContainsFunc(w.paths, func(p string) bool { return strings.HasPrefix(p, n+".") }) {
 			continue // shown field by field
@@ -460,12 +473,12 @@ func (g *exactPatcher) patch(node *ast.Node, fn string, out reflect.Type, args .
 
 // exactFunctions are the decimal operations a money formula is rewritten
 // into. Their names cannot be typed in a formula.
-func exactFunctions() []expr.Option {
-	var opts []expr.Option
+func exactFunctions() []function {
+	var fns []function
 	for _, op := range []string{"+", "-", "*", "/"} {
-		opts = append(opts, expr.Function(exactOps[op], func(p ...any) (any, error) {
-			return decOp(op, p[0], p[1])
-		}, new(func(any, any) *decimal)))
+		fns = append(fns, function{name: exactOps[op], two: func(a, b any) (any, error) {
+			return decOp(op, a, b)
+		}, types: []any{new(func(any, any) *decimal)}})
 	}
 	cmps := map[string]func(int) bool{
 		"<": func(c int) bool { return c < 0 }, "<=": func(c int) bool { return c <= 0 },
@@ -473,15 +486,14 @@ func exactFunctions() []expr.Option {
 		"==": func(c int) bool { return c == 0 }, "!=": func(c int) bool { return c != 0 },
 	}
 	for op, test := range cmps {
-		opts = append(opts, expr.Function(exactOps[op], func(p ...any) (any, error) {
-			c, err := decCmp(p[0], p[1])
+		fns = append(fns, function{name: exactOps[op], two: func(a, b any) (any, error) {
+			c, err := decCmp(a, b)
 			return test(c), err
-		}, new(func(any, any) bool)))
+		}, types: []any{new(func(any, any) bool)}})
 	}
-	opts = append(opts,
-		expr.Function("·sum", func(p ...any) (any, error) { return decFold(p, nil) }, new(func(any) *decimal)),
-		expr.Function("·min", func(p ...any) (any, error) { return decFold(p, func(c int) bool { return c < 0 }) }, new(func(...any) *decimal)),
-		expr.Function("·max", func(p ...any) (any, error) { return decFold(p, func(c int) bool { return c > 0 }) }, new(func(...any) *decimal)),
+	return append(fns,
+		function{name: "·sum", one: func(a any) (any, error) { return decFold([]any{a}, nil) }, types: []any{new(func(any) *decimal)}},
+		function{name: "·min", many: func(p ...any) (any, error) { return decFold(p, func(c int) bool { return c < 0 }) }, types: []any{new(func(...any) *decimal)}},
+		function{name: "·max", many: func(p ...any) (any, error) { return decFold(p, func(c int) bool { return c > 0 }) }, types: []any{new(func(...any) *decimal)}},
 	)
-	return opts
 }

@@ -31,8 +31,9 @@ type fact struct {
 	get  func(in *input) any
 	// items, for a list fact, gives the VM its items as []any of pointers:
 	// expr walks a []any without reflection and without copying each item.
-	// Formulas are type-checked, and explanations show, what get gives.
-	items func(in *input) []any
+	// It writes them into buf, reusing its array. Formulas are type-checked,
+	// and explanations show, what get gives.
+	items func(in *input, buf []any) []any
 }
 
 // siteFacts are a Site's fields under the names of their expr tags.
@@ -43,24 +44,32 @@ var siteFacts = []fact{
 	{name: "S", get: func(in *input) any { return in.site.S }},
 	{name: "landlocked", get: func(in *input) any { return in.site.Landlocked }},
 	{name: "front_street", get: func(in *input) any { return in.site.FrontStreet }},
-	{name: "zones", get: func(in *input) any { return in.site.Zones }, items: func(in *input) []any { return pointers(in.site.Zones) }},
+	{name: "zones", get: func(in *input) any { return in.site.Zones }, items: func(in *input, buf []any) []any { return pointers(in.site.Zones, buf) }},
 	{name: "governing", get: func(in *input) any { return in.site.Governing }},
-	{name: "overlays", get: func(in *input) any { return in.site.Overlays }, items: func(in *input) []any { return pointers(in.site.Overlays) }},
+	{name: "overlays", get: func(in *input) any { return in.site.Overlays }, items: func(in *input, buf []any) []any { return pointers(in.site.Overlays, buf) }},
 	{name: "has_value_block", get: func(in *input) any { return in.site.HasValueBlock }},
 	{name: "P", get: func(in *input) any { return in.site.P }},
 	{name: "TXr", get: func(in *input) any { return in.site.TXr }},
 	{name: "TXc", get: func(in *input) any { return in.site.TXc }},
 	{name: "outside_plan", get: func(in *input) any { return in.site.OutsidePlan }},
 	{name: "in_street", get: func(in *input) any { return in.site.InStreet }},
-	{name: factInf, get: func(*input) any { return math.Inf(1) }},
+	{name: factInf, get: func(*input) any { return infinity }},
 }
 
-func pointers[T any](s []T) []any {
-	out := make([]any, len(s))
-	for i := range s {
-		out[i] = &s[i]
+var infinity any = math.Inf(1) // boxed once
+
+// pointers writes pointers to the items of s into buf's array (a new one
+// when buf is nil or short). The list is never nil: a site without zones
+// has an empty list of them.
+func pointers[T any](s []T, buf []any) []any {
+	if buf == nil {
+		buf = make([]any, 0, len(s))
 	}
-	return out
+	buf = buf[:0]
+	for i := range s {
+		buf = append(buf, &s[i])
+	}
+	return buf
 }
 
 // jobKind describes one of the three jobs: its name and its facts.
@@ -104,17 +113,27 @@ func (k jobKind) template() map[string]any {
 	return env
 }
 
-// load writes a job's facts into the evaluator: the map the VM reads, and
-// the values explanations show.
-func (e *evaluator) load(k jobKind, in *input) {
-	for i, f := range k.facts {
+// load writes the facts at the positions reads gives into the evaluator:
+// the map the VM reads, and the values explanations show. A job passes the
+// facts its expressions read: boxing the others would be wasted.
+func (e *evaluator) load(k jobKind, reads []int, in *input) {
+	for _, i := range reads {
+		f := k.facts[i]
 		v := f.get(in)
 		e.facts[i] = v
-		if f.items != nil {
-			e.env[f.name] = f.items(in)
-		} else {
+		if f.items == nil {
 			e.env[f.name] = v
+			continue
 		}
+		// A list is written into the array of the last evaluation's
+		// list; when that array and length are what the map holds, the
+		// map needs no new (boxed) slice.
+		last := e.items[i]
+		items := f.items(in, last)
+		if last == nil || len(items) != len(last) || (len(items) > 0 && &items[0] != &last[0]) {
+			e.env[f.name] = items
+		}
+		e.items[i] = items
 	}
 }
 

@@ -17,7 +17,7 @@ var ErrNoJob = errors.New("the rule pack has no rules for this job")
 // densities, areas, parking and dues (the pack contract in
 // rules/packs/README.md lists the figure ids).
 func (p *Pack) Estimate(site Site) (*Result, error) {
-	return p.run(p.estimate, &input{site: &site})
+	return p.run(p.estimate, site, input{})
 }
 
 // Validate checks an engineer's proposal against the site's limits and
@@ -26,7 +26,7 @@ func (p *Pack) Validate(site Site, proposal Proposal) (*Result, error) {
 	if p.validation == nil {
 		return nil, fmt.Errorf("validating with pack %s: %w", p.Meta.ID, ErrNoJob)
 	}
-	return p.run(p.validation, &input{site: &site, proposal: &proposal})
+	return p.run(p.validation, site, input{proposal: &proposal})
 }
 
 // Violations measures an as-built survey against its permit (Article 100)
@@ -36,7 +36,7 @@ func (p *Pack) Violations(site Site, permit *Permit, survey Survey) (*Result, er
 	if p.violations == nil {
 		return nil, fmt.Errorf("measuring violations with pack %s: %w", p.Meta.ID, ErrNoJob)
 	}
-	return p.run(p.violations, &input{site: &site, permit: permit, survey: &survey})
+	return p.run(p.violations, site, input{permit: permit, survey: &survey})
 }
 
 // Rules describes the rules of a job ("estimate", "validation",
@@ -70,12 +70,17 @@ func (p *Pack) Jobs() []string {
 // keeps a pool of them: vm.VM is not safe for concurrent use, and reusing
 // its stack and the environment map keeps an evaluation cheap.
 type evaluator struct {
-	vm    vm.VM
-	env   map[string]any
-	state []bool // per evaluation position: computed in this evaluation
-	vals  []any  // per evaluation position: the rule's value
-	notes []bool // per note: it holds
-	facts []any  // per fact of the job: its value, as explanations show it
+	vm  vm.VM
+	env map[string]any
+	// site and in hold the evaluation's input, so that the site, which
+	// every job has, is not copied to the heap on each call.
+	site  Site
+	in    input
+	state []bool  // per evaluation position: computed in this evaluation
+	vals  []any   // per evaluation position: the rule's value
+	notes []bool  // per note: it holds
+	facts []any   // per fact of the job: its value, as explanations show it
+	items [][]any // per list fact of the job: the items the map holds
 }
 
 func (j *job) get() *evaluator {
@@ -89,6 +94,7 @@ func (j *job) get() *evaluator {
 		vals:  make([]any, len(j.rules)),
 		notes: make([]bool, len(j.notes)),
 		facts: make([]any, len(j.kind.facts)),
+		items: make([][]any, len(j.kind.facts)),
 	}
 }
 
@@ -99,10 +105,13 @@ func evalError(c *compiled, where string, err error) error {
 	return fmt.Errorf("%s:%d: %s: %w", c.src.File, c.src.Line, where, err)
 }
 
-func (p *Pack) run(j *job, in *input) (*Result, error) {
+// run evaluates the job on the site and the job's own facts in in.
+func (p *Pack) run(j *job, site Site, in input) (*Result, error) {
 	e := j.get()
 	defer j.pool.Put(e)
-	e.load(j.kind, in)
+	e.site, e.in = site, in
+	e.in.site = &e.site
+	e.load(j.kind, j.reads, &e.in)
 	res := &Result{Pack: p.Meta.ID, Version: p.Meta.Version, Job: j.kind.name}
 
 	stop, err := e.evaluate(j)
@@ -175,12 +184,10 @@ func (e *evaluator) runFast(j *job) (*noteNode, error) {
 	if k, ok := out.(int); ok {
 		return j.stops[k], nil
 	}
-	arr, ok := out.([]any)
-	if !ok || len(arr) != len(j.rules)+len(j.notes) {
-		return nil, fmt.Errorf("combined program gave %T", out)
-	}
+	// The rules' and then the notes' values are the program's variables.
+	vars := e.vm.Variables
 	for i, r := range j.rules {
-		v := arr[i]
+		v := vars[i]
 		if v != nil && j.fast.convert[i] {
 			if v, err = convert(r.kind, v); err != nil {
 				return nil, err
@@ -190,7 +197,7 @@ func (e *evaluator) runFast(j *job) (*noteNode, error) {
 		e.state[i] = v != nil
 	}
 	for k := range j.notes {
-		e.notes[k] = arr[len(j.rules)+k] == true
+		e.notes[k] = vars[len(j.rules)+k] == true
 	}
 	if len(j.checks) > 0 || len(j.violations) > 0 {
 		for i, r := range j.rules {

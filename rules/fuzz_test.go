@@ -66,13 +66,17 @@ func FuzzEvaluate(f *testing.F) {
 	}
 	f.Add("allowed_area * P * 0.10", math.Inf(1), math.NaN(), int64(math.MaxInt64), -1.0, false)
 	kinds := []Kind{KindArea, KindMoney, KindNumber, KindCount, KindFlag, KindText}
+	every := make([]int, len(jobEstimate.facts))
+	for i := range every {
+		every[i] = i
+	}
 	f.Fuzz(func(t *testing.T, src string, n, s float64, price int64, area float64, landlocked bool) {
 		c := newCompiler(jobEstimate, p.tables, &problems{})
-		e := &evaluator{vm: newVM(), env: jobEstimate.template(), facts: make([]any, len(jobEstimate.facts))}
+		e := &evaluator{vm: newVM(), env: jobEstimate.template(), facts: make([]any, len(jobEstimate.facts)), items: make([][]any, len(jobEstimate.facts))}
 		site := Site{A: n, N: n, S: s, P: price, TXr: price, Landlocked: landlocked, HasValueBlock: true,
 			Governing: "R121", Zones: []ZoneShare{{Code: "R121", Area: area, Fraction: 1}},
 			Overlays: []OverlayFact{{ID: "O", HasMaxHeight: true, MaxHeightM: area}}}
-		e.load(jobEstimate, &input{site: &site})
+		e.load(jobEstimate, every, &input{site: &site}) // a fuzzed formula may read any fact
 		for _, k := range kinds {
 			cp, _ := c.compileExpr(source{Text: src}, k)
 			if cp == nil {

@@ -22,7 +22,8 @@ type job struct {
 	notes      []*noteNode
 	checks     []*checkNode
 	violations []*violationNode
-	nInputs    int // inputs of all rules, the size of a result's backing array
+	nInputs    int   // inputs of all rules, the size of a result's backing array
+	reads      []int // positions of the facts the job's expressions read
 	template   map[string]any
 	pool       sync.Pool // of *evaluator
 	fast       *combined // nil: the job runs rule by rule
@@ -142,6 +143,11 @@ func buildJob(kind jobKind, ts *tableSet, est, own *jobSpec, ps *problems) *job 
 	b.checks(own.Checks)
 	b.violations(own.Violations)
 	b.resolveInputs()
+	for i, read := range b.c.reads {
+		if read {
+			j.reads = append(j.reads, i)
+		}
+	}
 	if len(errorsOnly(ps.list)) == 0 {
 		fast, err := b.combine()
 		if err != nil {

@@ -149,7 +149,7 @@ func TestFastPathAgrees(t *testing.T) {
 			// to rule by rule would pass the comparison below.
 			if j := fast.jobNamed(tc.job); j.fast != nil {
 				e := j.get()
-				e.load(j.kind, &tc.in)
+				e.load(j.kind, j.reads, &tc.in)
 				if _, err := e.runFast(j); err != nil {
 					t.Errorf("%s %s %q: the combined program failed: %v", name, tc.file, tc.name, err)
 				}

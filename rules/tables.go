@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
 	"gopkg.in/yaml.v3"
 )
@@ -84,21 +83,21 @@ func funcOf(in []reflect.Type, out reflect.Type) any {
 // returns the value boxed at load instead of reading the row by reflection.
 func columnFunc(table, column string) string { return "·" + table + "." + column }
 
-// columnOptions registers a keyed table's column functions.
-func (t *table) columnOptions() []expr.Option {
-	var opts []expr.Option
+// columnFunctions are a keyed table's column functions.
+func (t *table) columnFunctions() []function {
+	var fns []function
 	for ci, c := range t.columns {
 		cells := t.cells[c]
-		opts = append(opts, expr.Function(columnFunc(t.name, c), func(params ...any) (any, error) {
-			key, _ := params[0].(string)
+		fns = append(fns, function{name: columnFunc(t.name, c), one: func(k any) (any, error) {
+			key, _ := k.(string)
 			v, ok := cells[key]
 			if !ok {
 				return nil, fmt.Errorf("table %s has no row %q", t.name, key)
 			}
 			return v, nil
-		}, funcOf([]reflect.Type{stringType}, t.rowType.Field(ci).Type)))
+		}, types: []any{funcOf([]reflect.Type{stringType}, t.rowType.Field(ci).Type)}})
 	}
-	return opts
+	return fns
 }
 
 // columnPatcher rewrites table(key).column into ·table.column(key).
@@ -125,31 +124,32 @@ func (p columnPatcher) Visit(node *ast.Node) {
 	ast.Patch(node, &ast.CallNode{Callee: &ast.IdentifierNode{Value: columnFunc(t.name, prop.Value)}, Arguments: call.Arguments})
 }
 
-// option registers the table as an expression function.
-func (t *table) option() expr.Option {
+// function is the table as a formula function.
+func (t *table) function() function {
 	if t.kind == tableKeyed {
-		return expr.Function(t.name, func(params ...any) (any, error) {
-			key, _ := params[0].(string)
+		return function{name: t.name, one: func(k any) (any, error) {
+			key, _ := k.(string)
 			row, ok := t.rows[key]
 			if !ok {
 				return nil, fmt.Errorf("table %s has no row %q", t.name, key)
 			}
 			return row, nil
-		}, funcOf([]reflect.Type{stringType}, t.rowType))
+		}, types: []any{funcOf([]reflect.Type{stringType}, t.rowType)}}
 	}
-	return expr.Function(t.name, func(params ...any) (any, error) {
-		x, ok := toFloat(params[0])
+	return function{name: t.name, one: func(v any) (any, error) {
+		x, ok := toFloat(v)
 		if !ok {
-			return nil, fmt.Errorf("table %s needs a number, got %T", t.name, params[0])
+			return nil, fmt.Errorf("table %s needs a number, got %T", t.name, v)
 		}
 		if math.IsNaN(x) {
 			return nil, fmt.Errorf("table %s got NaN", t.name)
 		}
 		return t.step(x), nil
-	},
+	}, types: []any{
 		funcOf([]reflect.Type{floatType}, floatType),
 		funcOf([]reflect.Type{intType}, floatType),
-		funcOf([]reflect.Type{int64Type}, floatType))
+		funcOf([]reflect.Type{int64Type}, floatType),
+	}}
 }
 
 func toFloat(v any) (float64, bool) {
