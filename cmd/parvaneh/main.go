@@ -42,7 +42,6 @@ func commands() []command {
 		{"validate", "check an engineer's proposal: parvaneh validate [-json] PROPOSAL.json (exit 3 when a check fails)", runValidate},
 		{"violations", "review a building for the Article 100 commission: parvaneh violations [-json] CASE.json (exit 3 when violations are found)", runViolations},
 		{"audit", "check the audit log's hash chain: parvaneh audit verify [-json] (exit 3 when broken)", runAudit},
-		{"token", "print a signed token for a user: parvaneh token -user ID -role ROLE [-ttl 24h] (secret from PARVANEH_TOKEN_SECRET)", runToken},
 	}
 }
 
