@@ -41,7 +41,6 @@ func commands() []command {
 		{"estimate", "estimate a parcel: parvaneh estimate -parcel ID | -geojson FILE | -all [-json]", runEstimate},
 		{"validate", "check an engineer's proposal: parvaneh validate [-json] PROPOSAL.json (exit 3 when a check fails)", runValidate},
 		{"violations", "review a building for the Article 100 commission: parvaneh violations [-json] CASE.json (exit 3 when violations are found)", runViolations},
-		{"token", "print a signed token for a user: parvaneh token -user ID -role ROLE [-ttl 24h] (secret from PARVANEH_TOKEN_SECRET)", runToken},
 		{"audit", "check the audit log's hash chain: parvaneh audit verify [-json] (exit 3 when broken)", runAudit},
 		{"token", "print a signed token for a user: parvaneh token -user ID -role ROLE [-ttl 24h] (secret from PARVANEH_TOKEN_SECRET)", runToken},
 	}
