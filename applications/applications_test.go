@@ -458,6 +458,12 @@ var tamperings = []struct {
 	{"deleted last entry", []string{`DELETE FROM audit_log WHERE seq = (SELECT max(seq) FROM audit_log)`}},
 	{"inserted entry", []string{`INSERT INTO audit_log
 SELECT 6, at, actor, role, action, subject, detail, hash, sha256(hash) FROM audit_log WHERE seq = 5`}},
+	{"application's state edited", []string{`UPDATE applications SET state = 'permit_issued'`}},
+	{"permit edited", []string{`UPDATE applications SET permit = '{"dues_total_rial": 1}'`}},
+	{"application inserted", []string{`INSERT INTO applications (applicant, filed_by, idempotency_key, proposal_sha256,
+    plan_version_id, rule_pack, rule_pack_version, proposal, validation, state, filed_at, updated_at)
+SELECT 'forged', filed_by, 'forged', proposal_sha256, plan_version_id, rule_pack, rule_pack_version,
+    proposal, validation, 'submitted', filed_at, updated_at FROM applications`}},
 	{"reordered entries", []string{
 		`UPDATE audit_log SET seq = 1000 WHERE seq = 2`,
 		`UPDATE audit_log SET seq = 2 WHERE seq = 3`,
@@ -465,7 +471,8 @@ SELECT 6, at, actor, role, action, subject, detail, hash, sha256(hash) FROM audi
 	}},
 }
 
-// TestVerifyDetects: a clean log verifies; each tampering breaks it.
+// TestVerifyDetects: a clean log verifies; each tampering, of the log or
+// of an application behind the store's back, breaks it.
 func TestVerifyDetects(t *testing.T) {
 	for _, c := range tamperings {
 		t.Run(c.name, func(t *testing.T) {

@@ -23,6 +23,16 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`
 	moveHead  = `UPDATE audit_head SET seq = $1, hash = $2`
 	readChain = `SELECT seq, at, actor, role, action, subject, detail::text, prev_hash, hash FROM audit_log ORDER BY seq`
 	readHead  = `SELECT seq, hash FROM audit_head`
+	// readRecorded sets each application beside what the log says of it:
+	// whether it was filed, the state its last transition reached, and
+	// the fingerprint of the permit it issued.
+	readRecorded = `SELECT a.id, a.state, coalesce(encode(sha256(convert_to(a.permit::text, 'UTF8')), 'hex'), ''),
+    EXISTS (SELECT FROM audit_log l WHERE l.subject = 'application/' || a.id AND l.action = '` + ActionFiled + `'),
+    coalesce((SELECT l.detail->>'to' FROM audit_log l WHERE l.subject = 'application/' || a.id
+        AND l.action = '` + ActionTransition + `' ORDER BY l.seq DESC LIMIT 1), 'submitted'),
+    coalesce((SELECT l.detail->>'permit_sha256' FROM audit_log l WHERE l.subject = 'application/' || a.id
+        AND l.action = '` + ActionTransition + `' AND l.detail->>'to' = 'permit_issued' ORDER BY l.seq DESC LIMIT 1), '')
+FROM applications a ORDER BY a.id`
 	readTrail = `SELECT seq, at, actor, role, action, subject, detail::text, prev_hash, hash FROM audit_log WHERE subject = $1 ORDER BY seq`
 )
 
@@ -103,14 +113,16 @@ type VerifyReport struct {
 	Entries int    `json:"entries"`
 	Head    string `json:"head"`
 	// OK is true when no problem was found.
-	OK       bool          `json:"ok"`
+	OK       bool         `json:"ok"`
 	Problems []ChainBreak `json:"problems,omitempty"`
 }
 
-// ChainBreak is one place where the chain does not hold.
+// ChainBreak is one place where the chain does not hold: an entry (Seq),
+// or a record that disagrees with the log (Subject, Seq 0).
 type ChainBreak struct {
-	Seq    int64  `json:"seq"`
-	Reason string `json:"reason"`
+	Seq     int64  `json:"seq,omitempty"`
+	Subject string `json:"subject,omitempty"`
+	Reason  string `json:"reason"`
 }
 
 // maxBreaks bounds the problems a report lists: after a deleted entry every
@@ -121,7 +133,9 @@ const maxBreaks = 100
 // that of its content (an edited entry), its seq follows the previous one
 // (a deleted or inserted entry), its prev_hash is the previous entry's hash
 // (a removed or reordered entry), and the last entry is the head (a removed
-// tail). A broken chain is a report with OK false, not an error; the error
+// tail). Then every application must agree with the log: filed in it, in
+// the state its last transition reached, with the permit it issued (an
+// application edited behind the store's back). A broken chain is a report with OK false, not an error; the error
 // is for a log that could not be read.
 func (s *Store) Verify(ctx context.Context) (VerifyReport, error) {
 	var r VerifyReport
@@ -176,8 +190,47 @@ func (s *Store) Verify(ctx context.Context) (VerifyReport, error) {
 		problem(prevSeq, "the log ends at entry %d but its head is entry %d: entries were removed from the end or the head was moved", prevSeq, headSeq)
 	}
 	r.Head = hex.EncodeToString(prevHash)
+	if err := checkRecords(ctx, tx, &r); err != nil {
+		return r, err
+	}
 	r.OK = len(r.Problems) == 0
 	return r, nil
+}
+
+// checkRecords adds to r every application that disagrees with the log.
+func checkRecords(ctx context.Context, tx pgx.Tx, r *VerifyReport) error {
+	rows, err := tx.Query(ctx, readRecorded)
+	if err != nil {
+		return wrapErr("comparing the applications with the audit log", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var state, permitSum, loggedState, loggedSum string
+		var filed bool
+		if err := rows.Scan(&id, &state, &permitSum, &filed, &loggedState, &loggedSum); err != nil {
+			return wrapErr("comparing the applications with the audit log", err)
+		}
+		subject := subjectOf(id)
+		var reason string
+		switch {
+		case !filed:
+			reason = "its filing is not in the log"
+		case state != loggedState:
+			reason = fmt.Sprintf("it is %s but the log last moved it to %s", state, loggedState)
+		case permitSum != loggedSum:
+			reason = "its permit is not the one the log recorded at issue"
+		default:
+			continue
+		}
+		if len(r.Problems) < maxBreaks {
+			r.Problems = append(r.Problems, ChainBreak{Subject: subject, Reason: reason})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return wrapErr("comparing the applications with the audit log", err)
+	}
+	return nil
 }
 
 // Trail returns the audit entries about one subject ("application/17"),

@@ -11,7 +11,8 @@
 -- of its canonical content, which includes the previous entry's hash.
 -- audit_head is the chain's one-row head; appenders lock it (FOR UPDATE) so
 -- the chain stays linear, and it lets Verify notice a deleted last entry.
--- detail is json, not jsonb: the hash covers its exact text.
+-- audit_log.detail and applications.permit are json, not jsonb: a hash
+-- covers their exact text (an issued permit's is in its audit entry).
 
 -- +goose Up
 CREATE TABLE applications (
@@ -31,7 +32,7 @@ CREATE TABLE applications (
     validation       jsonb NOT NULL,
     state            text NOT NULL CHECK (state IN ('submitted', 'under_review', 'approved',
                          'rejected', 'permit_issued', 'completion_certificate')),
-    permit           jsonb,
+    permit           json,
     filed_at         timestamptz NOT NULL,
     updated_at       timestamptz NOT NULL,
     UNIQUE (applicant, idempotency_key),

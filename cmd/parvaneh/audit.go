@@ -51,7 +51,11 @@ func runAudit(ctx context.Context, env *cliEnv, args []string) error {
 		}
 	} else {
 		for _, b := range rep.Problems {
-			fmt.Fprintf(env.stdout, "entry %d: %s\n", b.Seq, b.Reason)
+			where := b.Subject
+			if where == "" {
+				where = fmt.Sprintf("entry %d", b.Seq)
+			}
+			fmt.Fprintf(env.stdout, "%s: %s\n", where, b.Reason)
 		}
 		fmt.Fprintf(env.stdout, "%d entries, head %s\n", rep.Entries, rep.Head)
 	}
