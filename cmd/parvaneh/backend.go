@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"strings"
 	"time"
@@ -169,6 +170,37 @@ func pickMunicipality(ctx context.Context, st layers.Store, want string) (string
 	default:
 		return "", fmt.Errorf("%w: the store has several municipalities (%s): choose one with -municipality", errUsage, strings.Join(names, ", "))
 	}
+}
+
+// warmInBackground has the PostGIS store measure ahead, and keep in the
+// database, the parcels of the municipality's plan versions (newest first)
+// not measured yet, so that no estimate pays for a first measurement; the
+// embedded store was warmed when loaded. It returns at once; the work logs
+// when done or failed and ends with ctx or when stop (which waits for it)
+// is called.
+func (b *backend) warmInBackground(ctx context.Context, log *slog.Logger) (stop func()) {
+	st, ok := b.store.(*postgis.Store)
+	if !ok {
+		return func() {}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		start := time.Now()
+		versions, err := st.Versions(ctx, b.municipality)
+		for i := len(versions) - 1; i >= 0 && err == nil; i-- {
+			err = st.Warm(ctx, versions[i].ID)
+		}
+		switch {
+		case ctx.Err() != nil: // stopping: nothing to report
+		case err != nil:
+			log.Error("measuring parcels ahead failed (estimates measure on demand)", slog.Any("err", err))
+		default:
+			log.Info("parcels measured ahead", slog.Int("plan_versions", len(versions)), slog.Duration("took", time.Since(start)))
+		}
+	}()
+	return func() { cancel(); <-done }
 }
 
 // service is the permits service over the backend.

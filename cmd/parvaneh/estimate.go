@@ -78,9 +78,7 @@ func runEstimate(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(env.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(est)
+		return printJSON(env.stdout, est)
 	}
 	return printEstimate(env.stdout, est)
 }

@@ -32,6 +32,7 @@ func runServe(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	defer b.store.Close()
+	defer b.warmInBackground(ctx, env.log)()
 
 	srv := api.New(api.Config{Municipality: b.municipality, Now: b.now}, b.store, b.service(), web.Handler(), env.log)
 	hs := &http.Server{

@@ -2,12 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"strings"
 	"text/tabwriter"
 
@@ -15,92 +12,27 @@ import (
 	"github.com/parvaneh/parvaneh/rules"
 )
 
-// exitChecksFailed is validate's exit code for a proposal that fails a
-// check (or that the pack cannot check): an engineer's script tells it from
-// an error (1) and a wrong call (2).
-const exitChecksFailed = 3
-
-// checksFailed is the outcome of a proposal that did not pass.
-type checksFailed struct {
-	failed  int
-	stopped bool
-}
-
-func (e checksFailed) Error() string {
-	if e.stopped {
-		return "the proposal cannot be checked on this parcel"
-	}
-	return fmt.Sprintf("%d check(s) failed", e.failed)
-}
-
-func (e checksFailed) ExitCode() int { return exitChecksFailed }
-
 // runValidate checks an engineer's proposal file (docs/proposal.md) against
 // the rules in force and prints the report; it exits 3 when a check fails.
 func runValidate(ctx context.Context, env *cliEnv, args []string) error {
-	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
-	fs.SetOutput(env.stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(env.stderr, "usage: parvaneh validate [-json] [-bundle DIR | -database-url URL] PROPOSAL.json\n"+
-			"exit code 0: every check passed; 3: a check failed; 1: an error; 2: a wrong call")
-		fs.PrintDefaults()
-	}
-	asJSON := fs.Bool("json", false, "print the report as JSON instead of a table")
-	bf := addBackendFlags(fs)
-	files, err := parseFileFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(files) != 1 {
-		return fmt.Errorf("%w: give one proposal file: parvaneh validate PROPOSAL.json", errUsage)
-	}
-	data, err := os.ReadFile(files[0])
-	if err != nil {
-		return err
-	}
-	p, err := permits.ParseProposal(data)
-	if err != nil {
-		return fmt.Errorf("%s: %w", files[0], err)
-	}
-	b, err := bf.open(ctx, env)
-	if err != nil {
-		return err
-	}
-	defer b.store.Close()
-	v, err := b.service().Validate(ctx, p)
-	if err != nil {
-		return fmt.Errorf("%s: %w", files[0], err)
-	}
-	if *asJSON {
-		enc := json.NewEncoder(env.stdout)
-		enc.SetIndent("", "  ")
-		err = enc.Encode(v)
-	} else {
-		err = printValidation(env.stdout, files[0], v)
-	}
-	if err != nil {
-		return err
-	}
-	if !v.Passed {
-		return checksFailed{failed: v.Failed, stopped: v.Stop != nil}
-	}
-	return nil
-}
-
-// parseFileFlags parses flags that may come before or after the file
-// names, and returns the file names.
-func parseFileFlags(fs *flag.FlagSet, args []string) ([]string, error) {
-	var files []string
-	for {
-		if err := parseFlags(fs, args); err != nil {
-			return nil, err
-		}
-		if fs.NArg() == 0 {
-			return files, nil
-		}
-		files = append(files, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
+	return runFileJob(ctx, env, args, fileJob[*permits.Proposal, *permits.Validation]{
+		name: "validate",
+		usage: "usage: parvaneh validate [-json] [-bundle DIR | -database-url URL] PROPOSAL.json\n" +
+			"exit code 0: every check passed; 3: a check failed; 1: an error; 2: a wrong call",
+		file:  "proposal",
+		parse: permits.ParseProposal,
+		run:   (*permits.Service).Validate,
+		print: printValidation,
+		judge: func(v *permits.Validation) error {
+			switch {
+			case v.Stop != nil:
+				return verdict("the proposal cannot be checked on this parcel")
+			case !v.Passed:
+				return verdict(fmt.Sprintf("%d check(s) failed", v.Failed))
+			}
+			return nil
+		},
+	})
 }
 
 // printValidation writes the report as tables a person reads: the site and

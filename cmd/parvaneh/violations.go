@@ -2,84 +2,36 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
-	"os"
 	"text/tabwriter"
 
 	"github.com/parvaneh/parvaneh/permits"
 	"github.com/parvaneh/parvaneh/rules"
 )
 
-// violationsFound is the outcome of a review that found violations (or could
-// not review the parcel): exit 3, as validate's failing check.
-type violationsFound struct {
-	found   int
-	stopped bool
-}
-
-func (e violationsFound) Error() string {
-	if e.stopped {
-		return "the building cannot be reviewed on this parcel"
-	}
-	return fmt.Sprintf("%d violation(s) found", e.found)
-}
-
-func (e violationsFound) ExitCode() int { return exitChecksFailed }
-
 // runViolations reviews a violation case file (docs/violation-case.md) for
 // the Article 100 commission and prints the review; it exits 3 when a
 // violation is found.
 func runViolations(ctx context.Context, env *cliEnv, args []string) error {
-	fs := flag.NewFlagSet("violations", flag.ContinueOnError)
-	fs.SetOutput(env.stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(env.stderr, "usage: parvaneh violations [-json] [-bundle DIR | -database-url URL] CASE.json\n"+
-			"exit code 0: no violation; 3: violations found; 1: an error; 2: a wrong call")
-		fs.PrintDefaults()
-	}
-	asJSON := fs.Bool("json", false, "print the review as JSON instead of a table")
-	bf := addBackendFlags(fs)
-	files, err := parseFileFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(files) != 1 {
-		return fmt.Errorf("%w: give one case file: parvaneh violations CASE.json", errUsage)
-	}
-	data, err := os.ReadFile(files[0])
-	if err != nil {
-		return err
-	}
-	c, err := permits.ParseCase(data)
-	if err != nil {
-		return fmt.Errorf("%s: %w", files[0], err)
-	}
-	b, err := bf.open(ctx, env)
-	if err != nil {
-		return err
-	}
-	defer b.store.Close()
-	rv, err := b.service().Violations(ctx, c)
-	if err != nil {
-		return fmt.Errorf("%s: %w", files[0], err)
-	}
-	if *asJSON {
-		enc := json.NewEncoder(env.stdout)
-		enc.SetIndent("", "  ")
-		err = enc.Encode(rv)
-	} else {
-		err = printReview(env.stdout, files[0], rv)
-	}
-	if err != nil {
-		return err
-	}
-	if rv.Found > 0 || rv.Stop != nil {
-		return violationsFound{found: rv.Found, stopped: rv.Stop != nil}
-	}
-	return nil
+	return runFileJob(ctx, env, args, fileJob[*permits.Case, *permits.Review]{
+		name: "violations",
+		usage: "usage: parvaneh violations [-json] [-bundle DIR | -database-url URL] CASE.json\n" +
+			"exit code 0: no violation; 3: violations found; 1: an error; 2: a wrong call",
+		file:  "case",
+		parse: permits.ParseCase,
+		run:   (*permits.Service).Violations,
+		print: printReview,
+		judge: func(rv *permits.Review) error {
+			switch {
+			case rv.Stop != nil:
+				return verdict("the building cannot be reviewed on this parcel")
+			case rv.Found > 0:
+				return verdict(fmt.Sprintf("%d violation(s) found", rv.Found))
+			}
+			return nil
+		},
+	})
 }
 
 // printReview writes the review as tables a person reads: the site, permit
