@@ -66,16 +66,16 @@ func (s *Store) ImportWithProgress(ctx context.Context, b *layers.Bundle, progre
 
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
-		return layers.PlanVersion{}, wrapErr(doing, err)
+		return layers.PlanVersion{}, s.failed(doing, err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // a no-op after Commit
 
 	if _, err := tx.Exec(ctx, lockImports); err != nil {
-		return layers.PlanVersion{}, wrapErr(doing+": waiting for other imports", err)
+		return layers.PlanVersion{}, s.failed(doing+": waiting for other imports", err)
 	}
 	var municipalityID int64
 	if err := tx.QueryRow(ctx, upsertMunicipality, m.Municipality, m.MunicipalityFa).Scan(&municipalityID); err != nil {
-		return layers.PlanVersion{}, wrapErr(doing+": recording the municipality", err)
+		return layers.PlanVersion{}, s.failed(doing+": recording the municipality", err)
 	}
 	err = tx.QueryRow(ctx, insertVersion, append([]any{municipalityID, m.PlanVersion, m.EffectiveFrom, m.MeasureSRID, m.RulePack}, extentArgs...)...).
 		Scan(&pv.ID, &pv.Seq, &pv.ImportedAt)
@@ -84,7 +84,7 @@ func (s *Store) ImportWithProgress(ctx context.Context, b *layers.Bundle, progre
 		return layers.PlanVersion{}, fmt.Errorf("postgis: %s: measure_srid %d is not in PostGIS's spatial_ref_sys", doing, m.MeasureSRID)
 	}
 	if err != nil {
-		return layers.PlanVersion{}, wrapErr(doing+": recording the plan version", err)
+		return layers.PlanVersion{}, s.failed(doing+": recording the plan version", err)
 	}
 	pv.ImportedAt = pv.ImportedAt.UTC()
 
@@ -92,12 +92,13 @@ func (s *Store) ImportWithProgress(ctx context.Context, b *layers.Bundle, progre
 	for _, t := range tables {
 		src := &copySource{table: t, version: pv.ID, srid: m.MeasureSRID, written: &written, progress: progress}
 		if err := loadPartition(ctx, tx, t, pv.ID, src); err != nil {
-			return layers.PlanVersion{}, wrapErr(fmt.Sprintf("%s: writing %s", doing, t.layer.File()), err)
+			return layers.PlanVersion{}, s.failed(fmt.Sprintf("%s: writing %s", doing, t.layer.File()), err)
 		}
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return layers.PlanVersion{}, wrapErr(doing+": committing", err)
+		return layers.PlanVersion{}, s.failed(doing+": committing", err)
 	}
+	s.versions.invalidate() // the next question about versions sees this one
 	if progress != nil {
 		progress(written)
 	}

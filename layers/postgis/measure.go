@@ -105,7 +105,7 @@ func (s *Store) measure(ctx context.Context, doing, query string, parcel any) (l
 	}
 	for rows.Next() {
 		if err := rows.Scan(&kind, &id, &measure, &x1, &x2, &n1, &n2, &n3, &flag, &t1, &t2, &t3, &t4, &wkb); err != nil {
-			return layers.Parcel{}, layers.Measurement{}, wrapErr(doing, err)
+			return layers.Parcel{}, layers.Measurement{}, s.failed(doing, err)
 		}
 		if kind >= kindZone && measure <= 0 {
 			continue // an overlap is an area: a feature that only touches is none
@@ -144,10 +144,10 @@ func (s *Store) measure(ctx context.Context, doing, query string, parcel any) (l
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return layers.Parcel{}, layers.Measurement{}, wrapErr(doing, err)
+		return layers.Parcel{}, layers.Measurement{}, s.failed(doing, err)
 	}
 	if !found {
-		return layers.Parcel{}, layers.Measurement{}, wrapErr(doing, pgx.ErrNoRows)
+		return layers.Parcel{}, layers.Measurement{}, s.failed(doing, pgx.ErrNoRows)
 	}
 	return p, m, nil
 }

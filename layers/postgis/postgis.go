@@ -3,6 +3,11 @@
 // are loaded with the COPY protocol in one transaction, and a parcel is
 // measured against every layer by one SQL statement (measure.sql).
 //
+// What never changes once imported is kept: the plan versions in memory
+// (versions.go), and a stored parcel's measurement in the table
+// parcel_measurements (cache.go), so an estimate by plate costs one
+// primary-key read.
+//
 // Geometries go in and out as WKB in the version's measure SRID; PostGIS
 // derives the WGS84 copy (geom_wgs84) for maps. The SQL is kept in this
 // package's .sql files and constants, in plain sight.
@@ -16,6 +21,7 @@ import (
 	"net"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -26,9 +32,19 @@ import (
 
 // Store is a layers.Store on a PostGIS database migrated by package
 // migrations. It is safe for concurrent use.
+//
+// It answers Versions, VersionAsOf and Municipalities from memory, read
+// again from the database after its own Import and otherwise once
+// VersionExpiry old: a version imported by another process (parvaneh
+// import) is seen within that time.
 type Store struct {
-	pool *pgxpool.Pool
+	pool     *pgxpool.Pool
+	versions versionCache
 }
+
+// VersionExpiry is how long the store answers about plan versions from
+// memory before reading them again.
+const VersionExpiry = 5 * time.Second
 
 var _ layers.Store = (*Store)(nil)
 
@@ -44,20 +60,32 @@ func Open(ctx context.Context, databaseURL string) (*Store, error) {
 	if err != nil {
 		return nil, wrapErr("opening the connection pool", err)
 	}
-	return &Store{pool: pool}, nil
+	return &Store{pool: pool, versions: newVersionCache(VersionExpiry)}, nil
 }
 
 // Ping reports whether the database answers (wrapping layers.ErrUnavailable
 // when it does not).
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.pool.Ping(ctx); err != nil {
-		return wrapErr("pinging the database", err)
+		return s.failed("pinging the database", err)
 	}
 	return nil
 }
 
 // Close closes every connection of the store.
 func (s *Store) Close() { s.pool.Close() }
+
+// failed is wrapErr for the store's own calls. A database that cannot be
+// reached also drops the plan versions kept in memory, so that the store
+// says it is unavailable from its next answer on rather than answering from
+// memory until they expire.
+func (s *Store) failed(doing string, err error) error {
+	err = wrapErr(doing, err)
+	if errors.Is(err, layers.ErrUnavailable) {
+		s.versions.invalidate()
+	}
+	return err
+}
 
 // wrapErr says what was being done and classifies err: no rows becomes
 // layers.ErrNotFound, a database that cannot be reached layers.ErrUnavailable.

@@ -3,85 +3,12 @@ package postgis
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/peterstace/simplefeatures/geom"
 
 	"github.com/parvaneh/parvaneh/layers"
 )
-
-const selectVersions = `
-SELECT v.id, m.name, m.name_fa, v.seq, v.label, v.effective_from, v.imported_at, v.measure_srid, v.rule_pack,
-       v.extent_xmin, v.extent_ymin, v.extent_xmax, v.extent_ymax
-FROM plan_versions v JOIN municipalities m ON m.id = v.municipality_id`
-
-const queryVersions = selectVersions + `
-WHERE m.name = $1
-ORDER BY v.seq`
-
-// queryVersionAsOf compares instants, as EffectiveFrom is UTC midnight of
-// the plan's date.
-const queryVersionAsOf = selectVersions + `
-WHERE m.name = $1 AND (v.effective_from::timestamp AT TIME ZONE 'UTC') <= $2
-ORDER BY v.effective_from DESC, v.seq DESC
-LIMIT 1`
-
-const queryMunicipalities = `
-SELECT m.name FROM municipalities m
-WHERE EXISTS (SELECT FROM plan_versions v WHERE v.municipality_id = m.id)
-ORDER BY m.name`
-
-// Versions lists a municipality's plan versions, oldest first.
-func (s *Store) Versions(ctx context.Context, municipality string) ([]layers.PlanVersion, error) {
-	doing := "listing the plan versions of " + municipality
-	rows, _ := s.pool.Query(ctx, queryVersions, municipality)
-	vs, err := pgx.CollectRows(rows, scanVersion)
-	if err != nil {
-		return nil, wrapErr(doing, err)
-	}
-	if len(vs) == 0 {
-		return nil, fmt.Errorf("postgis: %s: municipality %w", doing, layers.ErrNotFound)
-	}
-	return vs, nil
-}
-
-// Municipalities lists the municipalities with at least one plan version,
-// by name.
-func (s *Store) Municipalities(ctx context.Context) ([]string, error) {
-	rows, _ := s.pool.Query(ctx, queryMunicipalities)
-	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return nil, wrapErr("listing the municipalities", err)
-	}
-	return names, nil
-}
-
-// VersionAsOf resolves the plan version of a municipality in force at asOf:
-// the latest EffectiveFrom not after it, the higher Seq on a tie.
-func (s *Store) VersionAsOf(ctx context.Context, municipality string, asOf time.Time) (layers.PlanVersion, error) {
-	rows, _ := s.pool.Query(ctx, queryVersionAsOf, municipality, asOf)
-	v, err := pgx.CollectExactlyOneRow(rows, scanVersion)
-	if err != nil {
-		return layers.PlanVersion{}, wrapErr(fmt.Sprintf("finding the plan of %s in force on %s", municipality, asOf.Format(time.DateOnly)), err)
-	}
-	return v, nil
-}
-
-func scanVersion(row pgx.CollectableRow) (layers.PlanVersion, error) {
-	var (
-		v      layers.PlanVersion
-		extent [4]*float64
-	)
-	err := row.Scan(&v.ID, &v.Municipality, &v.MunicipalityFa, &v.Seq, &v.Label,
-		&v.EffectiveFrom, &v.ImportedAt, &v.MeasureSRID, &v.RulePack,
-		&extent[0], &extent[1], &extent[2], &extent[3])
-	v.ImportedAt = v.ImportedAt.UTC()
-	if extent[0] != nil {
-		v.Extent = geom.NewEnvelope(geom.XY{X: *extent[0], Y: *extent[1]}, geom.XY{X: *extent[2], Y: *extent[3]})
-	}
-	return v, err
-}
 
 const parcelColumns = `t.parcel_id, t.registered_area_m2, t.address, t.address_fa, ST_AsBinary(t.geom)`
 
@@ -116,7 +43,7 @@ func (s *Store) Parcel(ctx context.Context, version int64, id string) (layers.Pa
 	rows, _ := s.pool.Query(ctx, queryParcel, version, id)
 	p, err := pgx.CollectExactlyOneRow(rows, scanParcel)
 	if err != nil {
-		return layers.Parcel{}, wrapErr(fmt.Sprintf("reading parcel %q of plan version %d", id, version), err)
+		return layers.Parcel{}, s.failed(fmt.Sprintf("reading parcel %q of plan version %d", id, version), err)
 	}
 	return p, nil
 }
@@ -140,12 +67,16 @@ func (s *Store) ParcelsIn(ctx context.Context, version int64, env geom.Envelope,
 }
 
 // scanParcel scans parcelColumns.
-func scanParcel(row pgx.CollectableRow) (layers.Parcel, error) {
+func scanParcel(row pgx.CollectableRow) (layers.Parcel, error) { return scanParcelAnd(row) }
+
+// scanParcelAnd scans parcelColumns and then the row's further columns into
+// extra.
+func scanParcelAnd(row pgx.CollectableRow, extra ...any) (layers.Parcel, error) {
 	var (
 		p   layers.Parcel
 		wkb []byte
 	)
-	if err := row.Scan(&p.ID, &p.RegisteredArea, &p.Address, &p.AddressFa, &wkb); err != nil {
+	if err := row.Scan(append([]any{&p.ID, &p.RegisteredArea, &p.Address, &p.AddressFa, &wkb}, extra...)...); err != nil {
 		return p, err
 	}
 	var err error
@@ -160,7 +91,7 @@ func scanParcel(row pgx.CollectableRow) (layers.Parcel, error) {
 func collect[T any](ctx context.Context, s *Store, doing string, version int64, rows pgx.Rows, scan pgx.RowToFunc[T]) ([]T, error) {
 	out, err := pgx.CollectRows(rows, scan)
 	if err != nil {
-		return nil, wrapErr(doing, err)
+		return nil, s.failed(doing, err)
 	}
 	if len(out) == 0 {
 		return out, s.checkVersion(ctx, doing, version)
@@ -174,7 +105,7 @@ const queryVersionExists = `SELECT EXISTS (SELECT FROM plan_versions WHERE id = 
 func (s *Store) checkVersion(ctx context.Context, doing string, version int64) error {
 	var ok bool
 	if err := s.pool.QueryRow(ctx, queryVersionExists, version).Scan(&ok); err != nil {
-		return wrapErr(doing, err)
+		return s.failed(doing, err)
 	}
 	if !ok {
 		return fmt.Errorf("postgis: %s: plan version %w", doing, layers.ErrNotFound)
