@@ -3,6 +3,7 @@ package postgis
 import (
 	"context"
 	_ "embed"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -16,50 +17,79 @@ import (
 //go:embed measure.sql
 var measureSQL string
 
-// The two ways into measure.sql, as its CTE parcel: a geometry ($1, WKB in
-// the version's measure SRID) or a stored parcel by plate ($1).
-const (
-	parcelGiven = `WITH parcel AS (
-    SELECT ST_GeomFromWKB($1, v.measure_srid) AS g, NULL::text AS id, NULL::float8 AS registered_area,
-           NULL::text AS address, NULL::text AS address_fa, NULL::bytea AS wkb
-    FROM plan_versions v WHERE v.id = :version
+// parcelGiven is the way into measure.sql for Measure, as its CTE parcel: a
+// geometry, $1 as WKB in the version's measure SRID (cache.go has those for
+// stored parcels).
+const parcelGiven = `WITH parcel AS (
+    SELECT ST_GeomFromWKB($1, v.measure_srid) AS g FROM plan_versions v WHERE v.id = :version
 ),
 `
-	parcelStored = `WITH parcel AS (
-    SELECT t.geom AS g, t.parcel_id AS id, t.registered_area_m2 AS registered_area,
-           t.address, t.address_fa, ST_AsBinary(t.geom) AS wkb
-    FROM parcels t WHERE t.plan_version_id = :version AND t.parcel_id = $1
-),
-`
-)
 
-// measureQuery is measure.sql for one plan version, which it names as a
-// literal rather than a parameter: the generic plan of the prepared
+// forVersion writes a plan version into a statement, where it says :version,
+// as a literal rather than a parameter: the generic plan of the prepared
 // statement then reads only that version's partitions, planned once. With a
 // parameter it would hold every version's partitions, and as soon as a
 // second version is stored PostgreSQL finds it dearer than planning afresh
-// and re-plans on every call (about 1 ms, several times the execution).
-func measureQuery(parcel string, version int64) string {
-	return strings.ReplaceAll(parcel+measureSQL, ":version", strconv.FormatInt(version, 10))
+// and re-plans on every call (about 1 ms, several times the execution of
+// measure.sql).
+func forVersion(query string, version int64) string {
+	return strings.ReplaceAll(query, ":version", strconv.FormatInt(version, 10))
 }
 
 // Measure overlays a parcel geometry (valid, in the version's measure SRID)
 // with the version's layers, in one SQL statement.
 func (s *Store) Measure(ctx context.Context, version int64, parcel geom.MultiPolygon) (layers.Measurement, error) {
 	doing := fmt.Sprintf("measuring a parcel against plan version %d", version)
-	_, m, err := s.measure(ctx, doing, measureQuery(parcelGiven, version), parcel.Force2D().AsBinary())
-	return m, err
+	facts, err := s.measureFacts(ctx, doing, version, parcel)
+	if err != nil {
+		return layers.Measurement{}, err
+	}
+	m, err := measurement(facts)
+	if err != nil {
+		return layers.Measurement{}, fmt.Errorf("postgis: %s: %w", doing, err)
+	}
+	return m, nil
 }
 
-// MeasureParcel returns a stored parcel by plate and its measurement against
-// the version's layers: Parcel and Measure in one statement, one round trip
-// (permits.ParcelMeasurer).
-func (s *Store) MeasureParcel(ctx context.Context, version int64, id string) (layers.Parcel, layers.Measurement, error) {
-	doing := fmt.Sprintf("measuring parcel %q of plan version %d", id, version)
-	return s.measure(ctx, doing, measureQuery(parcelStored, version), id)
+// measureFacts runs measure.sql on a geometry.
+func (s *Store) measureFacts(ctx context.Context, doing string, version int64, parcel geom.MultiPolygon) ([]fact, error) {
+	rows, _ := s.pool.Query(ctx, forVersion(parcelGiven+measureSQL, version), parcel.Force2D().AsBinary(), layers.NearStreetDistance)
+	facts, err := pgx.CollectRows(rows, scanFact)
+	if err != nil {
+		return nil, s.failed(doing, err)
+	}
+	if len(facts) == 0 {
+		return nil, s.failed(doing, pgx.ErrNoRows)
+	}
+	return facts, nil
 }
 
-// Row kinds of measure.sql.
+// fact is one row of measure.sql: see its table of the columns by kind. It
+// also decodes a row as parcel_measurements keeps it: a JSON object whose
+// members are the columns that are not NULL (cache.go).
+type fact struct {
+	Kind    int      `json:"kind"`
+	ID      *string  `json:"id,omitempty"`
+	Measure float64  `json:"measure"`
+	X1      *float64 `json:"x1,omitempty"`
+	X2      *float64 `json:"x2,omitempty"`
+	N1      *int64   `json:"n1,omitempty"`
+	N2      *int64   `json:"n2,omitempty"`
+	N3      *int64   `json:"n3,omitempty"`
+	Flag    *bool    `json:"flag,omitempty"`
+	T1      *string  `json:"t1,omitempty"`
+	T2      *string  `json:"t2,omitempty"`
+	T3      *string  `json:"t3,omitempty"`
+	T4      *string  `json:"t4,omitempty"`
+}
+
+func scanFact(row pgx.CollectableRow) (fact, error) {
+	var f fact
+	err := row.Scan(&f.Kind, &f.ID, &f.Measure, &f.X1, &f.X2, &f.N1, &f.N2, &f.N3, &f.Flag, &f.T1, &f.T2, &f.T3, &f.T4)
+	return f, err
+}
+
+// Kinds of fact.
 const (
 	kindParcel = iota
 	kindStreet
@@ -69,85 +99,69 @@ const (
 	kindMasterZone
 )
 
-// measure runs one of the measure queries; the parcel is zero for a given
-// geometry.
-func (s *Store) measure(ctx context.Context, doing, query string, parcel any) (layers.Parcel, layers.Measurement, error) {
-	rows, _ := s.pool.Query(ctx, query, parcel, layers.NearStreetDistance)
-	defer rows.Close()
-	var (
-		p     layers.Parcel
-		m     layers.Measurement
-		found bool
-		// the columns of measure.sql
-		kind           int
-		id             *string
-		measure        float64
-		x1, x2         *float64
-		n1, n2, n3     *int64
-		flag           *bool
-		t1, t2, t3, t4 *string
-		wkb            []byte
-	)
-	str := func(v *string) string {
-		if v == nil {
-			return ""
-		}
-		return *v
-	}
-	// own copies a nullable value out of the scan targets, which the next row
-	// may reuse.
-	own := func(v *float64) *float64 {
-		if v == nil {
-			return nil
-		}
-		c := *v
-		return &c
-	}
-	for rows.Next() {
-		if err := rows.Scan(&kind, &id, &measure, &x1, &x2, &n1, &n2, &n3, &flag, &t1, &t2, &t3, &t4, &wkb); err != nil {
-			return layers.Parcel{}, layers.Measurement{}, s.failed(doing, err)
-		}
-		if kind >= kindZone && measure <= 0 {
-			continue // an overlap is an area: a feature that only touches is none
-		}
-		switch kind {
-		case kindParcel:
-			found = true
-			m.Area, m.Widening = measure, *x1
-			if id != nil {
-				p = layers.Parcel{ID: *id, RegisteredArea: own(x2), Address: str(t1), AddressFa: str(t2)}
-				var err error
-				if p.Geom, err = multiPolygon(wkb); err != nil {
-					return layers.Parcel{}, layers.Measurement{}, fmt.Errorf("postgis: %s: %w", doing, err)
-				}
-			}
-		case kindStreet:
-			m.Streets = append(m.Streets, layers.StreetNear{Distance: measure,
-				Street: layers.Street{ID: *id, Width: *x1, PlannedWidth: *x2, Name: str(t1), NameFa: str(t2)}})
-		case kindZone:
-			m.Zones = append(m.Zones, layers.CodeOverlap{Code: *id, Area: measure})
-		case kindOverlay:
-			o := layers.Overlay{ID: *id, Kind: str(t3), MaxHeight: own(x1), NoBuild: *flag, Name: str(t1), NameFa: str(t2)}
-			if n1 != nil {
-				floors := int(*n1)
-				o.MaxFloors = &floors
-			}
-			m.Overlays = append(m.Overlays, layers.OverlayOverlap{Overlay: o, Area: measure})
-		case kindBlock:
-			m.ValueBlocks = append(m.ValueBlocks, layers.ValueBlockOverlap{Area: measure,
-				Block: layers.ValueBlock{ID: *id, P: *n1, TxResidential: *n2, TxCommercial: *n3}})
-		case kindMasterZone:
-			m.MasterZones = append(m.MasterZones, layers.MasterZoneOverlap{Area: measure,
-				Zone: layers.MasterZone{ID: *id, LandUse: str(t3), DensityBand: str(t4), Name: str(t1), NameFa: str(t2)}})
-		default:
-			return layers.Parcel{}, layers.Measurement{}, fmt.Errorf("postgis: %s: unknown row kind %d", doing, kind)
+var errIncomplete = errors.New("a column it needs is NULL")
+
+// measurement assembles the facts of one parcel (in measure.sql's order)
+// into a layers.Measurement.
+func measurement(facts []fact) (layers.Measurement, error) {
+	var m layers.Measurement
+	for i := range facts {
+		if err := facts[i].addTo(&m); err != nil {
+			return layers.Measurement{}, fmt.Errorf("fact %d of kind %d: %w", i, facts[i].Kind, err)
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return layers.Parcel{}, layers.Measurement{}, s.failed(doing, err)
+	return m, nil
+}
+
+func (f *fact) addTo(m *layers.Measurement) error {
+	if f.Kind >= kindZone && f.Measure <= 0 {
+		return nil // an overlap is an area: a feature that only touches is none
 	}
-	if !found {
-		return layers.Parcel{}, layers.Measurement{}, s.failed(doing, pgx.ErrNoRows)
+	if f.Kind != kindParcel && f.ID == nil {
+		return errIncomplete
 	}
-	return p, m, nil
+	switch f.Kind {
+	case kindParcel:
+		if f.X1 == nil {
+			return errIncomplete
+		}
+		m.Area, m.Widening = f.Measure, *f.X1
+	case kindStreet:
+		if f.X1 == nil || f.X2 == nil {
+			return errIncomplete
+		}
+		m.Streets = append(m.Streets, layers.StreetNear{Distance: f.Measure,
+			Street: layers.Street{ID: *f.ID, Width: *f.X1, PlannedWidth: *f.X2, Name: str(f.T1), NameFa: str(f.T2)}})
+	case kindZone:
+		m.Zones = append(m.Zones, layers.CodeOverlap{Code: *f.ID, Area: f.Measure})
+	case kindOverlay:
+		if f.Flag == nil {
+			return errIncomplete
+		}
+		o := layers.Overlay{ID: *f.ID, Kind: str(f.T3), MaxHeight: f.X1, NoBuild: *f.Flag, Name: str(f.T1), NameFa: str(f.T2)}
+		if f.N1 != nil {
+			floors := int(*f.N1)
+			o.MaxFloors = &floors
+		}
+		m.Overlays = append(m.Overlays, layers.OverlayOverlap{Overlay: o, Area: f.Measure})
+	case kindBlock:
+		if f.N1 == nil || f.N2 == nil || f.N3 == nil {
+			return errIncomplete
+		}
+		m.ValueBlocks = append(m.ValueBlocks, layers.ValueBlockOverlap{Area: f.Measure,
+			Block: layers.ValueBlock{ID: *f.ID, P: *f.N1, TxResidential: *f.N2, TxCommercial: *f.N3}})
+	case kindMasterZone:
+		m.MasterZones = append(m.MasterZones, layers.MasterZoneOverlap{Area: f.Measure,
+			Zone: layers.MasterZone{ID: *f.ID, LandUse: str(f.T3), DensityBand: str(f.T4), Name: str(f.T1), NameFa: str(f.T2)}})
+	default:
+		return errors.New("unknown kind")
+	}
+	return nil
+}
+
+func str(v *string) string {
+	if v == nil {
+		return ""
+	}
+	return *v
 }

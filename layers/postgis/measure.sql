@@ -3,23 +3,24 @@
 -- layers.Measurement holds, in one statement (rule book §1). $2 is
 -- layers.NearStreetDistance.
 --
--- measure.go puts the CTE "parcel" before this text: one row (g, id,
--- registered_area, address, address_fa, wkb) — the parcel's geometry g, from
--- $1 as WKB or as a stored parcel's plate, and for a stored parcel its
--- attributes and WKB (else NULLs) — or none for an unknown version or
--- parcel, and then this statement gives no row either.
+-- measure.go puts the CTE "parcel" before this text: one row, the parcel's
+-- geometry g — from $1 as WKB, or for Warm each stored parcel in turn — or
+-- none for an unknown version, and then this statement gives no row either.
 --
 -- The answer is one row per fact, ordered by kind then id (the id columns
 -- are COLLATE "C": byte order), in plain typed columns, which cost less to
 -- build and to decode than JSON. By kind:
 --
 --   kind  id          measure   x1          x2              n1 n2 n3      flag      t1      t2         t3        t4
---   0     plate|NULL  A         W           registered_area                         address address_fa                     (and wkb)
+--   0                 A         W
 --   1     street_id   distance  width_m     planned_width_m                         name    name_fa
 --   2     code        area
 --   3     overlay_id  area      max_height                  max_floors    no_build  name    name_fa    kind
 --   4     block_id    area                                  P  TXr TXc
 --   5     zone_id     area                                                          name    name_fa    land_use  density_band
+--
+-- These rows are also what parcel_measurements keeps of a stored parcel (as
+-- JSON, see measure.go's fact).
 --
 -- An overlap is an area: a feature that only touches its target gives a row
 -- of area 0, which measure.go drops.
@@ -86,21 +87,21 @@ hits AS (
         WHERE m.plan_version_id = :version AND ST_DWithin(m.geom, split.whole, 0)
     ) h
 )
-SELECT 0 AS kind, parcel.id, split.area AS measure, greatest(split.area - split.net_area, 0) AS x1, parcel.registered_area AS x2,
+SELECT 0 AS kind, NULL::text AS id, area AS measure, greatest(area - net_area, 0) AS x1, NULL::float8 AS x2,
        NULL::bigint AS n1, NULL::bigint AS n2, NULL::bigint AS n3, NULL::boolean AS flag,
-       parcel.address AS t1, parcel.address_fa AS t2, NULL::text AS t3, NULL::text AS t4, parcel.wkb
-FROM parcel, split
+       NULL::text AS t1, NULL::text AS t2, NULL::text AS t3, NULL::text AS t4
+FROM split
 UNION ALL
-SELECT 1, street_id, distance, width_m, planned_width_m, NULL, NULL, NULL, NULL, name, name_fa, NULL, NULL, NULL
+SELECT 1, street_id, distance, width_m, planned_width_m, NULL, NULL, NULL, NULL, name, name_fa, NULL, NULL
 FROM near
 UNION ALL
 -- A code's overlap is the net parcel inside the union of its features; one
 -- feature needs no union.
 SELECT 2, id, CASE WHEN count(*) = 1 THEN min(area) ELSE ST_Area(ST_Intersection((array_agg(target))[1], ST_Union(array_agg(geom)))) END,
-       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
 FROM hits WHERE kind = 2
 GROUP BY id
 UNION ALL
-SELECT kind, id, area, x1, NULL, n1, n2, n3, flag, t1, t2, t3, t4, NULL
+SELECT kind, id, area, x1, NULL, n1, n2, n3, flag, t1, t2, t3, t4
 FROM hits WHERE kind <> 2
 ORDER BY kind, id

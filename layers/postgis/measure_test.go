@@ -10,9 +10,11 @@ import (
 	"github.com/parvaneh/parvaneh/layers/storetest"
 )
 
-// MeasureParcel is Parcel and then Measure in one statement: the same parcel
+// MeasureParcel gives what Parcel and then Measure give: the same parcel
 // and the same measurement, for every parcel of two versions stored side by
-// side (the statement is specific to its version).
+// side (the statements are specific to their version), on its first call
+// (measured and kept; cache_test.go checks the calls answered from what is
+// kept).
 func TestMeasureParcel(t *testing.T) {
 	ctx := t.Context()
 	s := open(t)
