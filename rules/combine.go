@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"reflect"
+	"slices"
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
@@ -21,19 +22,22 @@ import (
 // per rule. A job's stop notes, rules and notes are in addition stitched into
 // one program, which runs them all in a single VM run:
 //
+//	let ·N = N; let ·governing = governing; …     // facts read more than once
 //	in_street ? 0 : outside_plan ? 1 :            // a stop note's position
-//	let governing_zone = governing;
-//	let allowed_area = ·area(N * D / 100);
+//	let governing_zone = ·governing;
+//	let allowed_area = ·area(·N * D / 100);
 //	let dues = has_value_block ? ·money(allowed_area * P * 0.10) : nil;
 //	…
-//	let ·note0 = !zone(governing).buildable;
+//	let ·note0 = !zone(·governing).buildable;
 //	…
 //	nil
 //
-// Rules read earlier rules as variables instead of map entries. The values
-// of the rules and notes are read after the run from the VM's variables
-// (vm.VM.Variables, numbered in the order they are declared), not from a
-// result array, which would be the run's largest allocation. Areas are
+// Rules read earlier rules as variables instead of map entries, and a fact
+// read more than once is read from the map once (a variable is a slice
+// index, a map entry a hashed lookup). The values of the rules and notes are
+// read after the run from the VM's variables (vm.VM.Variables, numbered in
+// the order they are declared), not from a result array, which would be the
+// run's largest allocation. Areas are
 // rounded and money made exact in the program, before the rules that read
 // them; the other kinds are checked after the run. A rule whose when is
 // false — or that reads such a rule — is nil. Should the combined run fail,
@@ -43,6 +47,8 @@ import (
 // combined is a job's stitched program.
 type combined struct {
 	prog *vm.Program
+	// first is the variable of the first rule: the facts' come before.
+	first int
 	// convert marks the rules whose value still needs its kind's type after
 	// the run (number, count, flag, text: what reads them works on any
 	// number or value; areas and money are converted in the program, where
@@ -127,8 +133,12 @@ func (b *jobBuilder) combine() (*combined, error) {
 		}
 		body = &ast.ConditionalNode{Cond: w, Exp1: &ast.IntegerNode{Value: k}, Exp2: body}
 	}
-
 	facts := j.kind.template()
+	body, first := factVars(body, facts)
+	readers := map[string]func(any) any{}
+	for _, i := range j.reads {
+		readers[j.kind.facts[i].name] = factReader(j.kind, i)
+	}
 	cfg := conf.CreateNew()
 	fns := maps.Clone(b.c.functions)
 	opts := append([]expr.Option{expr.Env(facts)}, b.c.funcs...)
@@ -159,15 +169,50 @@ func (b *jobBuilder) combine() (*combined, error) {
 	if err := optimizer.Optimize(&tree.Node, cfg); err != nil {
 		return nil, err
 	}
-	ast.Walk(&tree.Node, typedCalls{fns})
+	ast.Walk(&tree.Node, typedCalls{fns: fns, facts: readers})
 	prog, err := exprcompiler.Compile(tree, cfg)
 	if err != nil {
 		return nil, err
 	}
-	if !storesInOrder(prog, len(values)) {
+	if !storesInOrder(prog, first+len(values)) {
 		return nil, fmt.Errorf("expr did not number the rules' variables in order")
 	}
-	return &combined{prog: prog, convert: convert}, nil
+	return &combined{prog: prog, first: first, convert: convert}, nil
+}
+
+// factVars gives each fact body reads a variable ·name, read once, before
+// body: it returns the new body and the number of variables.
+func factVars(body ast.Node, facts map[string]any) (ast.Node, int) {
+	reads := map[string]int{}
+	ast.Walk(&body, identifiers(func(n *ast.IdentifierNode) {
+		if _, ok := facts[n.Value]; ok {
+			reads[n.Value]++
+		}
+	}))
+	var names []string
+	for name := range reads {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	ast.Walk(&body, identifiers(func(n *ast.IdentifierNode) {
+		if reads[n.Value] > 0 {
+			n.Value = "·" + n.Value // no fact has a ·
+		}
+	}))
+	for i := len(names) - 1; i >= 0; i-- {
+		body = &ast.VariableDeclaratorNode{Name: "·" + names[i], Value: &ast.IdentifierNode{Value: names[i]}, Expr: body}
+	}
+	return body, len(names)
+}
+
+// identifiers visits each identifier of a tree (a pack formula has no let,
+// so each names a fact, a rule or a function).
+type identifiers func(*ast.IdentifierNode)
+
+func (f identifiers) Visit(node *ast.Node) {
+	if n, ok := (*node).(*ast.IdentifierNode); ok {
+		f(n)
+	}
 }
 
 // storesInOrder reports whether the program stores n variables, the k-th

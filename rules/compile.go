@@ -216,7 +216,7 @@ func (c *compiler) compileExpr(src source, k Kind) (cp *compiled, e *exprError) 
 		if c.structs[n] && slices.ContainsFunc(w.paths, func(p string) bool { return strings.HasPrefix(p, n+".") }) {
 			continue // shown field by field
 		}
-		if _, ok := c.rules[n]; ok || c.facts[n] {
+		if _, ok := c.rules[n]; (ok || c.facts[n]) && n != factInf { // ∞ is no input worth showing
 			cp.inputs = append(cp.inputs, inputRef{name: n, rule: -1, fact: c.kind.factIndex(n)})
 		}
 	}

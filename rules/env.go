@@ -113,28 +113,52 @@ func (k jobKind) template() map[string]any {
 	return env
 }
 
-// load writes the facts at the positions reads gives into the evaluator:
-// the map the VM reads, and the values explanations show. A job passes the
-// facts its expressions read: boxing the others would be wasted.
+// list is a list fact as the VM gets it: pointers to its items, and that
+// slice boxed, once for as long as its array and length stay the same.
+type list struct {
+	items []any
+	boxed any
+}
+
+// load writes the facts at the positions reads gives into the evaluator, as
+// explanations show them and as the combined program reads them (a job
+// passes the facts its expressions read: boxing the others would be
+// wasted). A list is written into the array of the last evaluation's list.
 func (e *evaluator) load(k jobKind, reads []int, in *input) {
 	for _, i := range reads {
 		f := k.facts[i]
-		v := f.get(in)
-		e.facts[i] = v
+		e.facts[i] = f.get(in)
 		if f.items == nil {
-			e.env[f.name] = v
 			continue
 		}
-		// A list is written into the array of the last evaluation's
-		// list; when that array and length are what the map holds, the
-		// map needs no new (boxed) slice.
-		last := e.items[i]
-		items := f.items(in, last)
-		if last == nil || len(items) != len(last) || (len(items) > 0 && &items[0] != &last[0]) {
-			e.env[f.name] = items
+		l := &e.lists[i]
+		items := f.items(in, l.items)
+		if l.items == nil || len(items) != len(l.items) || (len(items) > 0 && &items[0] != &l.items[0]) {
+			l.boxed = items
 		}
-		e.items[i] = items
+		l.items = items
 	}
+}
+
+// fillEnv writes the loaded facts into the map that the programs of single
+// formulas read (the combined program reads the evaluator).
+func (e *evaluator) fillEnv(k jobKind, reads []int) {
+	for _, i := range reads {
+		if k.facts[i].items != nil {
+			e.env[k.facts[i].name] = e.lists[i].boxed
+		} else {
+			e.env[k.facts[i].name] = e.facts[i]
+		}
+	}
+}
+
+// factReader reads the fact at position i from the evaluator, as the
+// combined program does.
+func factReader(k jobKind, i int) func(any) any {
+	if k.facts[i].items != nil {
+		return func(e any) any { return e.(*evaluator).lists[i].boxed }
+	}
+	return func(e any) any { return e.(*evaluator).facts[i] }
 }
 
 // factIndex returns the position of a fact in a job's facts, or −1.

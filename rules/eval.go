@@ -76,11 +76,11 @@ type evaluator struct {
 	// every job has, is not copied to the heap on each call.
 	site  Site
 	in    input
-	state []bool  // per evaluation position: computed in this evaluation
-	vals  []any   // per evaluation position: the rule's value
-	notes []bool  // per note: it holds
-	facts []any   // per fact of the job: its value, as explanations show it
-	items [][]any // per list fact of the job: the items the map holds
+	state []bool // per evaluation position: computed in this evaluation
+	vals  []any  // per evaluation position: the rule's value
+	notes []bool // per note: it holds
+	facts []any  // per fact of the job: its value, as explanations show it
+	lists []list // per list fact of the job: its items as the VM gets them
 }
 
 func (j *job) get() *evaluator {
@@ -94,7 +94,7 @@ func (j *job) get() *evaluator {
 		vals:  make([]any, len(j.rules)),
 		notes: make([]bool, len(j.notes)),
 		facts: make([]any, len(j.kind.facts)),
-		items: make([][]any, len(j.kind.facts)),
+		lists: make([]list, len(j.kind.facts)),
 	}
 }
 
@@ -112,6 +112,9 @@ func (p *Pack) run(j *job, site Site, in input) (*Result, error) {
 	e.site, e.in = site, in
 	e.in.site = &e.site
 	e.load(j.kind, j.reads, &e.in)
+	if j.needsEnv || j.fast == nil {
+		e.fillEnv(j.kind, j.reads)
+	}
 	res := &Result{Pack: p.Meta.ID, Version: p.Meta.Version, Job: j.kind.name}
 
 	stop, err := e.evaluate(j)
@@ -136,6 +139,9 @@ func (p *Pack) run(j *job, site Site, in input) (*Result, error) {
 		}
 		res.Figures = append(res.Figures, Figure{RuleInfo: r.info, Inputs: buf[start:len(buf):len(buf)], Value: e.vals[i]})
 	}
+	if k := countTrue(e.notes); k > 0 {
+		res.Notes = make([]Note, 0, k)
+	}
 	for k, n := range j.notes {
 		if e.notes[k] {
 			res.Notes = append(res.Notes, Note{ID: n.id, Fa: n.text.Fa, En: n.text.En})
@@ -154,12 +160,25 @@ func (p *Pack) run(j *job, site Site, in input) (*Result, error) {
 	return res, nil
 }
 
+func countTrue(s []bool) int {
+	n := 0
+	for _, b := range s {
+		if b {
+			n++
+		}
+	}
+	return n
+}
+
 // evaluate runs the job's stop notes, rules and notes: as one program when
 // it can, else one VM run each. It returns the stop note that held, if any.
 func (e *evaluator) evaluate(j *job) (*noteNode, error) {
 	if j.fast != nil {
 		if stop, err := e.runFast(j); err == nil {
 			return stop, nil
+		}
+		if !j.needsEnv {
+			e.fillEnv(j.kind, j.reads)
 		}
 	}
 	for _, n := range j.stops {
@@ -177,7 +196,7 @@ func (e *evaluator) evaluate(j *job) (*noteNode, error) {
 // runFast runs the job's stop notes, rules and notes as one program (see
 // combine.go). An error sends the job to runEach, which names the rule.
 func (e *evaluator) runFast(j *job) (*noteNode, error) {
-	out, err := e.vm.Run(j.fast.prog, e.env)
+	out, err := e.vm.Run(j.fast.prog, e) // it reads the facts from e
 	if err != nil {
 		return nil, err
 	}
@@ -185,7 +204,7 @@ func (e *evaluator) runFast(j *job) (*noteNode, error) {
 		return j.stops[k], nil
 	}
 	// The rules' and then the notes' values are the program's variables.
-	vars := e.vm.Variables
+	vars := e.vm.Variables[j.fast.first:]
 	for i, r := range j.rules {
 		v := vars[i]
 		if v != nil && j.fast.convert[i] {
@@ -329,8 +348,6 @@ func kindErr(k Kind, v any) error {
 func (e *evaluator) inputs(buf []Input, c *compiled) ([]Input, error) {
 	for _, in := range c.inputs {
 		switch {
-		case in.name == factInf:
-			continue
 		case in.rule >= 0:
 			buf = append(buf, Input{Name: in.name, Value: e.vals[in.rule]})
 			continue

@@ -72,11 +72,12 @@ func FuzzEvaluate(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, src string, n, s float64, price int64, area float64, landlocked bool) {
 		c := newCompiler(jobEstimate, p.tables, &problems{})
-		e := &evaluator{vm: newVM(), env: jobEstimate.template(), facts: make([]any, len(jobEstimate.facts)), items: make([][]any, len(jobEstimate.facts))}
+		e := &evaluator{vm: newVM(), env: jobEstimate.template(), facts: make([]any, len(jobEstimate.facts)), lists: make([]list, len(jobEstimate.facts))}
 		site := Site{A: n, N: n, S: s, P: price, TXr: price, Landlocked: landlocked, HasValueBlock: true,
 			Governing: "R121", Zones: []ZoneShare{{Code: "R121", Area: area, Fraction: 1}},
 			Overlays: []OverlayFact{{ID: "O", HasMaxHeight: true, MaxHeightM: area}}}
 		e.load(jobEstimate, every, &input{site: &site}) // a fuzzed formula may read any fact
+		e.fillEnv(jobEstimate, every)
 		for _, k := range kinds {
 			cp, _ := c.compileExpr(source{Text: src}, k)
 			if cp == nil {

@@ -24,9 +24,14 @@ type job struct {
 	violations []*violationNode
 	nInputs    int   // inputs of all rules, the size of a result's backing array
 	reads      []int // positions of the facts the job's expressions read
-	template   map[string]any
-	pool       sync.Pool // of *evaluator
-	fast       *combined // nil: the job runs rule by rule
+	// needsEnv is set when every evaluation runs programs of single
+	// formulas (checks, violations, inputs such as proposal.height_m),
+	// which read the facts from the evaluator's map, as the rules do when
+	// the job runs rule by rule; the combined program reads the evaluator.
+	needsEnv bool
+	template map[string]any
+	pool     sync.Pool // of *evaluator
+	fast     *combined // nil: the job runs rule by rule
 }
 
 type ruleNode struct {
@@ -155,6 +160,9 @@ func buildJob(kind jobKind, ts *tableSet, est, own *jobSpec, ps *problems) *job 
 		}
 		j.fast = fast
 	}
+	j.needsEnv = len(j.checks) > 0 || len(j.violations) > 0 || slices.ContainsFunc(j.rules, func(r *ruleNode) bool {
+		return r.expr != nil && slices.ContainsFunc(r.expr.inputs, func(in inputRef) bool { return in.path != nil })
+	})
 	return j
 }
 

@@ -88,11 +88,22 @@ func typed2(f func(any, any) (any, error)) func(any, any) any {
 	}
 }
 
-// typedCalls is the rewriting described above.
-type typedCalls struct{ fns map[string]function }
+// typedCalls is the rewriting described above; it also turns each read of
+// a fact (the program reads each once, see factVars) into a call of its
+// reader on the evaluator, the program's environment.
+type typedCalls struct {
+	fns   map[string]function
+	facts map[string]func(any) any
+}
 
 func (t typedCalls) Visit(node *ast.Node) {
 	switch n := (*node).(type) {
+	case *ast.IdentifierNode:
+		if read := t.facts[n.Value]; read != nil {
+			env := &ast.IdentifierNode{Value: "$env"}
+			env.SetType(anyType)
+			ast.Patch(node, typedCall(read, n.Nature(), env))
+		}
 	case *ast.CallNode:
 		id, ok := n.Callee.(*ast.IdentifierNode)
 		if !ok {
