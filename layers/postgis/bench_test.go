@@ -44,3 +44,22 @@ func BenchmarkMeasure(b *testing.B) {
 		i++
 	}
 }
+
+// BenchmarkWarm measures and keeps every parcel of the city (Warm) per
+// iteration, each time on a version imported for it (untimed).
+func BenchmarkWarm(b *testing.B) {
+	s := open(b)
+	bundle := benchCity()
+	var elapsed time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		v := mustImport(b, s, bundle)
+		b.StartTimer()
+		start := time.Now()
+		if err := s.Warm(b.Context(), v.ID); err != nil {
+			b.Fatal(err)
+		}
+		elapsed += time.Since(start)
+	}
+	b.ReportMetric(float64(len(bundle.Parcels)*b.N)/elapsed.Seconds(), "parcels/s")
+}
