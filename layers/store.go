@@ -89,6 +89,16 @@ type Measurement struct {
 // front it (rule book §1: "at most 1.0 m").
 const NearStreetDistance = 1.0
 
+// NearStreetSearch is how far the stores look for streets: a hair beyond
+// NearStreetDistance, so that a street at exactly 1.0 m that one geometry
+// engine measures as 1.0000000001 m still reaches zoning, which applies the
+// rule to the distance it is given (with the same tolerance) — both stores
+// then agree at the boundary.
+const NearStreetSearch = NearStreetDistance + NearStreetTolerance
+
+// NearStreetTolerance absorbs float noise in a measured distance.
+const NearStreetTolerance = 1e-6
+
 // StreetNear is a street within NearStreetDistance of a parcel.
 type StreetNear struct {
 	Street   Street // Geom left empty

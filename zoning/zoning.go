@@ -137,7 +137,7 @@ func FromMeasurement(m layers.Measurement) Facts {
 	}
 
 	for _, s := range m.Streets {
-		if s.Distance > layers.NearStreetDistance+distanceTolerance {
+		if s.Distance > layers.NearStreetSearch {
 			continue
 		}
 		f.Streets = append(f.Streets, Street{
@@ -193,10 +193,6 @@ func FromMeasurement(m layers.Measurement) Facts {
 	f.MasterZone = largestMasterZone(m.MasterZones)
 	return f
 }
-
-// distanceTolerance absorbs float noise in a distance measured as exactly
-// 1.0 m, so "at most 1.0 m" holds for it in both stores.
-const distanceTolerance = 1e-6
 
 // keepZones rounds each code's overlap, drops slivers and computes f_i.
 func keepZones(overlaps []layers.CodeOverlap, n float64) (kept, slivers []Zone) {

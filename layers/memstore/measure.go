@@ -102,7 +102,7 @@ func (v *version) measureUncached(p geom.MultiPolygon) (layers.Measurement, erro
 // subtracted. Subtracting the streets one by one is subtracting their union,
 // without building the union.
 func (v *version) measureStreets(p geom.MultiPolygon, m *layers.Measurement) (net geom.MultiPolygon, cut bool, err error) {
-	d := layers.NearStreetDistance
+	d := layers.NearStreetSearch
 	env := p.Envelope()
 	lo, hi, _ := env.MinMaxXYs()
 	near := geom.NewEnvelope(geom.XY{X: lo.X - d, Y: lo.Y - d}, geom.XY{X: hi.X + d, Y: hi.Y + d})

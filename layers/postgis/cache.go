@@ -87,7 +87,7 @@ func (s *Store) MeasureParcel(ctx context.Context, version int64, id string) (la
 	if kept != nil {
 		err = json.Unmarshal(kept, &facts)
 	} else {
-		rows, _ := s.pool.Query(ctx, forVersion(queryMeasureAndKeep, version), id, layers.NearStreetDistance, cacheRevision)
+		rows, _ := s.pool.Query(ctx, forVersion(queryMeasureAndKeep, version), id, layers.NearStreetSearch, cacheRevision)
 		if facts, err = pgx.CollectRows(rows, scanFact); err != nil {
 			return layers.Parcel{}, layers.Measurement{}, s.failed(doing(), err)
 		}
@@ -159,7 +159,7 @@ func (s *Store) Warm(ctx context.Context, version int64) error {
 				if _, err := tx.Exec(gctx, "SET LOCAL jit = off"); err != nil {
 					return err
 				}
-				_, err := tx.Exec(gctx, query, batch, layers.NearStreetDistance, cacheRevision)
+				_, err := tx.Exec(gctx, query, batch, layers.NearStreetSearch, cacheRevision)
 				return err
 			})
 		})

@@ -53,7 +53,7 @@ func (s *Store) Measure(ctx context.Context, version int64, parcel geom.MultiPol
 
 // measureFacts runs measure.sql on a geometry.
 func (s *Store) measureFacts(ctx context.Context, doing string, version int64, parcel geom.MultiPolygon) ([]fact, error) {
-	rows, _ := s.pool.Query(ctx, forVersion(parcelGiven+measureSQL, version), parcel.Force2D().AsBinary(), layers.NearStreetDistance)
+	rows, _ := s.pool.Query(ctx, forVersion(parcelGiven+measureSQL, version), parcel.Force2D().AsBinary(), layers.NearStreetSearch)
 	facts, err := pgx.CollectRows(rows, scanFact)
 	if err != nil {
 		return nil, s.failed(doing, err)

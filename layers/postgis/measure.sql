@@ -1,7 +1,8 @@
 -- Measure one parcel against the layers of plan version :version (a literal
 -- that measure.go writes in, not a parameter): everything
 -- layers.Measurement holds, in one statement (rule book §1). $2 is
--- layers.NearStreetDistance.
+-- layers.NearStreetSearch: the rule's 1.0 m and a float tolerance (zoning
+-- applies the rule to the distances listed).
 --
 -- measure.go puts the CTE "parcel" before this text: one row, the parcel's
 -- geometry g — from $1 as WKB, or for Warm each stored parcel in turn — or
@@ -34,7 +35,7 @@
 -- that meets the target needs GEOS to tell. A code with one feature needs no
 -- union.
 
--- Streets fronting the parcel: distance to the whole parcel at most $2
+-- Streets near the parcel: distance to the whole parcel at most $2
 -- (a touch at a single point is distance 0).
 near AS (
     SELECT s.street_id, s.width_m, s.planned_width_m, s.name, s.name_fa, s.geom,
