@@ -22,27 +22,27 @@ import (
 // per rule. A job's stop notes, rules and notes are in addition stitched into
 // one program, which runs them all in a single VM run:
 //
-//	let ·N = N; let ·governing = governing; …     // facts read more than once
-//	in_street ? 0 : outside_plan ? 1 :            // a stop note's position
+//	let ·N = N; let ·governing = governing; …     // each fact read, once
+//	·in_street ? 0 : ·outside_plan ? 1 :          // a stop note's position
 //	let governing_zone = ·governing;
 //	let allowed_area = ·area(·N * D / 100);
-//	let dues = has_value_block ? ·money(allowed_area * P * 0.10) : nil;
+//	let dues = ·has_value_block ? ·money(allowed_area * ·P * 0.10) : nil;
 //	…
 //	let ·note0 = !zone(·governing).buildable;
 //	…
 //	nil
 //
-// Rules read earlier rules as variables instead of map entries, and a fact
-// read more than once is read from the map once (a variable is a slice
-// index, a map entry a hashed lookup). The values of the rules and notes are
-// read after the run from the VM's variables (vm.VM.Variables, numbered in
-// the order they are declared), not from a result array, which would be the
-// run's largest allocation. Areas are
-// rounded and money made exact in the program, before the rules that read
-// them; the other kinds are checked after the run. A rule whose when is
-// false — or that reads such a rule — is nil. Should the combined run fail,
-// the job runs again rule by rule, which names the failing rule precisely
-// (and gives each rule its own memory budget).
+// Rules read earlier rules, and facts, as variables: a variable is a slice
+// index, where a map entry is a hashed lookup. Each fact is read once, from
+// the evaluator, the program's environment (see typed.go), so the
+// evaluation writes no map. The values of the rules and notes are read after
+// the run from the VM's variables (vm.VM.Variables, numbered in the order
+// they are declared), not from a result array, which would be the run's
+// largest allocation. Areas are rounded and money made exact in the program,
+// before the rules that read them; the other kinds are checked after the
+// run. A rule whose when is false — or that reads such a rule — is nil.
+// Should the combined run fail, the job runs again rule by rule, which names
+// the failing rule precisely (and gives each rule its own memory budget).
 
 // combined is a job's stitched program.
 type combined struct {
@@ -169,6 +169,7 @@ func (b *jobBuilder) combine() (*combined, error) {
 	if err := optimizer.Optimize(&tree.Node, cfg); err != nil {
 		return nil, err
 	}
+	ast.Walk(&tree.Node, fuse{fns})
 	ast.Walk(&tree.Node, typedCalls{fns: fns, facts: readers})
 	prog, err := exprcompiler.Compile(tree, cfg)
 	if err != nil {
@@ -218,7 +219,7 @@ func (f identifiers) Visit(node *ast.Node) {
 // storesInOrder reports whether the program stores n variables, the k-th
 // store writing variable k: what runFast assumes when it reads variable i
 // as the i-th rule or note (should a later expr number them otherwise, the
-// job runs rule by rule, and TestCombined fails).
+// job runs rule by rule, and TestFastPathAgrees fails).
 func storesInOrder(prog *vm.Program, n int) bool {
 	k := 0
 	for i, op := range prog.Bytecode {

@@ -2,11 +2,12 @@ package rules
 
 import "math"
 
-// The environment an expression runs in is a map from name to value: expr
-// reads map[string]any entries without reflection, the map's keys never
-// change between runs (so reassigning them does not allocate), and a rule's
-// result, already boxed by the VM, is stored as it is. Each evaluator keeps
-// its own map.
+// The environment a single formula's program runs in is a map from name to
+// value: expr reads map[string]any entries without reflection, the map's
+// keys never change between runs (so reassigning them does not allocate),
+// and a rule's result, already boxed by the VM, is stored as it is. Each
+// evaluator keeps its own map. The combined program (combine.go) runs in the
+// evaluator itself and reads each fact from its slice of facts.
 
 // Names of the facts a job has besides a Site's fields.
 const (

@@ -155,11 +155,20 @@ func decOp(op string, a, b any) (*decimal, error) {
 	if err != nil {
 		return nil, err
 	}
+	z, err := decArith(op, x, y)
+	if err != nil {
+		return nil, err
+	}
+	return &z, nil
+}
+
+// decArith applies one exact arithmetic operator to two decimals.
+func decArith(op string, x, y decimal) (decimal, error) {
 	if op == "/" {
 		if y.r == nil && y.n == 0 || y.r != nil && y.r.Sign() == 0 {
-			return nil, fmt.Errorf("division by zero")
+			return decimal{}, fmt.Errorf("division by zero")
 		}
-		return &decimal{r: new(big.Rat).Quo(x.rat(), y.rat())}, nil
+		return decimal{r: new(big.Rat).Quo(x.rat(), y.rat())}, nil
 	}
 	if x.r == nil && y.r == nil {
 		switch op {
@@ -169,13 +178,12 @@ func decOp(op string, a, b any) (*decimal, error) {
 					q = -q
 				}
 				if z := p + q; (z > p) == (q > 0) || q == 0 {
-					return &decimal{n: z, s: s}, nil
+					return decimal{n: z, s: s}, nil
 				}
 			}
 		case "*":
 			if z, ok := mul64(x.n, y.n); ok && x.s+y.s <= maxScale {
-				d := trim(decimal{n: z, s: x.s + y.s})
-				return &d, nil
+				return trim(decimal{n: z, s: x.s + y.s}), nil
 			}
 		}
 	}
@@ -188,9 +196,9 @@ func decOp(op string, a, b any) (*decimal, error) {
 	case "*":
 		z.Mul(x.rat(), y.rat())
 	default:
-		return nil, fmt.Errorf("operator %s has no exact form", op)
+		return decimal{}, fmt.Errorf("operator %s has no exact form", op)
 	}
-	return &decimal{r: z}, nil
+	return decimal{r: z}, nil
 }
 
 // decCmp compares two numbers exactly.
@@ -219,6 +227,11 @@ func roundRial(v any) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	return roundDec(d)
+}
+
+// roundDec rounds a decimal half up (toward +∞) to whole Rial.
+func roundDec(d decimal) (int64, error) {
 	if d.r == nil {
 		p := pow10i[d.s]
 		q, r := d.n/p, d.n%p

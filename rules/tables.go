@@ -88,13 +88,16 @@ func (t *table) columnFunctions() []function {
 	var fns []function
 	for ci, c := range t.columns {
 		cells := t.cells[c]
-		fns = append(fns, function{name: columnFunc(t.name, c), one: func(k any) (any, error) {
-			key, _ := k.(string)
+		lookup := func(key string) (any, error) {
 			v, ok := cells[key]
 			if !ok {
 				return nil, fmt.Errorf("table %s has no row %q", t.name, key)
 			}
 			return v, nil
+		}
+		fns = append(fns, function{name: columnFunc(t.name, c), key: lookup, one: func(k any) (any, error) {
+			key, _ := k.(string)
+			return lookup(key)
 		}, types: []any{funcOf([]reflect.Type{stringType}, t.rowType.Field(ci).Type)}})
 	}
 	return fns

@@ -24,7 +24,15 @@ import (
 //     same function in that form;
 //   - min and max into a chain of two-argument calls;
 //   - a field of a zone or an overlay (.fraction, .max_height_m) into a
-//     call of its getter.
+//     call of its getter;
+//   - the read of a fact (one per fact, see factVars) into a call of its
+//     reader on the evaluator, which is the program's environment.
+//
+// Before that, fuse joins two patterns into one call each: a table lookup
+// by a text field of an item (zone(.code).density), which then takes the
+// field without boxing it, and a money line (·money(allowed_area × P ×
+// 0.10)), computed on decimal values, its constants converted once, so that
+// no intermediate decimal is allocated.
 //
 // Each rewritten node keeps the nature the checker gave the original, so the
 // program around it compiles as it did. A typed function cannot return an
@@ -40,7 +48,8 @@ type function struct {
 	one   func(any) (any, error)
 	two   func(any, any) (any, error)
 	many  func(...any) (any, error)
-	types []any // the signatures the checker knows it by
+	key   func(string) (any, error) // a column's lookup by its key, for fuse
+	types []any                     // the signatures the checker knows it by
 }
 
 // option registers the function with expr.
@@ -88,9 +97,7 @@ func typed2(f func(any, any) (any, error)) func(any, any) any {
 	}
 }
 
-// typedCalls is the rewriting described above; it also turns each read of
-// a fact (the program reads each once, see factVars) into a call of its
-// reader on the evaluator, the program's environment.
+// typedCalls is the rewriting described above.
 type typedCalls struct {
 	fns   map[string]function
 	facts map[string]func(any) any
@@ -133,8 +140,8 @@ func (t typedCalls) Visit(node *ast.Node) {
 		if t.Kind() == reflect.Pointer {
 			t = t.Elem()
 		}
-		if get := getters[t][prop.Value]; get != nil {
-			ast.Patch(node, typedCall(get, n.Nature(), n.Node))
+		if f, ok := fields[t][prop.Value]; ok {
+			ast.Patch(node, typedCall(f.get, n.Nature(), n.Node))
 		}
 	}
 }
@@ -221,35 +228,183 @@ func deref(v any) any {
 	return r.Interface()
 }
 
-// getters read the fields of zones and overlays, the list facts every job
-// has, by name: the VM gets their items as pointers (facts.go).
-var getters = map[reflect.Type]map[string]func(any) any{
+// fields are the fields of zones and overlays, the list facts every job
+// has, by name: the VM gets their items as pointers (facts.go). get reads a
+// field as expr does; key, for a text field, reads it unboxed.
+var fields = map[reflect.Type]map[string]field{
 	reflect.TypeFor[ZoneShare](): {
-		"code":     getter(func(z *ZoneShare) any { return z.Code }),
-		"area":     getter(func(z *ZoneShare) any { return z.Area }),
-		"fraction": getter(func(z *ZoneShare) any { return z.Fraction }),
+		"code":     text(func(z *ZoneShare) string { return z.Code }),
+		"area":     value(func(z *ZoneShare) any { return z.Area }),
+		"fraction": value(func(z *ZoneShare) any { return z.Fraction }),
 	},
 	reflect.TypeFor[OverlayFact](): {
-		"id":             getter(func(o *OverlayFact) any { return o.ID }),
-		"kind":           getter(func(o *OverlayFact) any { return o.Kind }),
-		"has_max_height": getter(func(o *OverlayFact) any { return o.HasMaxHeight }),
-		"max_height_m":   getter(func(o *OverlayFact) any { return o.MaxHeightM }),
-		"has_max_floors": getter(func(o *OverlayFact) any { return o.HasMaxFloors }),
-		"max_floors":     getter(func(o *OverlayFact) any { return o.MaxFloors }),
-		"no_build":       getter(func(o *OverlayFact) any { return o.NoBuild }),
-		"area":           getter(func(o *OverlayFact) any { return o.Area }),
+		"id":             text(func(o *OverlayFact) string { return o.ID }),
+		"kind":           text(func(o *OverlayFact) string { return o.Kind }),
+		"has_max_height": value(func(o *OverlayFact) any { return o.HasMaxHeight }),
+		"max_height_m":   value(func(o *OverlayFact) any { return o.MaxHeightM }),
+		"has_max_floors": value(func(o *OverlayFact) any { return o.HasMaxFloors }),
+		"max_floors":     value(func(o *OverlayFact) any { return o.MaxFloors }),
+		"no_build":       value(func(o *OverlayFact) any { return o.NoBuild }),
+		"area":           value(func(o *OverlayFact) any { return o.Area }),
 	},
 }
 
-// getter reads a field of a *T (or of a T, should one come).
-func getter[T any](get func(*T) any) func(any) any {
-	return func(v any) any {
-		switch x := v.(type) {
-		case *T:
-			return get(x)
-		case T:
-			return get(&x)
-		}
-		panic(fmt.Errorf("cannot read a field of %T", v))
+type field struct {
+	get func(any) any
+	key func(any) string // nil but for text
+}
+
+func value[T any](get func(*T) any) field {
+	return field{get: func(v any) any { return get(item[T](v)) }}
+}
+
+func text[T any](get func(*T) string) field {
+	key := func(v any) string { return get(item[T](v)) }
+	return field{get: func(v any) any { return key(v) }, key: key}
+}
+
+// item is the item v (a *T, or a T should one come).
+func item[T any](v any) *T {
+	switch x := v.(type) {
+	case *T:
+		return x
+	case T:
+		return &x
 	}
+	panic(fmt.Errorf("cannot read a field of %T", v))
+}
+
+// fuse is the joining of patterns described above.
+type fuse struct{ fns map[string]function }
+
+func (f fuse) Visit(node *ast.Node) {
+	call, ok := (*node).(*ast.CallNode)
+	if !ok || len(call.Arguments) != 1 {
+		return
+	}
+	id, ok := call.Callee.(*ast.IdentifierNode)
+	if !ok {
+		return
+	}
+	if id.Value == "·"+string(KindMoney) {
+		if fn, args := moneyLine(call.Arguments[0]); fn != nil {
+			ast.Patch(node, typedCall(fn, call.Nature(), args...))
+		}
+		return
+	}
+	lookup := f.fns[id.Value].key
+	m, ok := call.Arguments[0].(*ast.MemberNode)
+	if lookup == nil || !ok || m.Optional {
+		return
+	}
+	prop, ok := m.Property.(*ast.StringNode)
+	t := m.Node.Type()
+	if !ok || t == nil {
+		return
+	}
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if key := fields[t][prop.Value].key; key != nil {
+		ast.Patch(node, typedCall(func(v any) any {
+			r, err := lookup(key(v))
+			if err != nil {
+				panic(err)
+			}
+			return r
+		}, call.Nature(), m.Node))
+	}
+}
+
+// exactArith are the exact operations of a money line, by function name.
+var exactArith = map[string]string{exactOps["+"]: "+", exactOps["-"]: "-", exactOps["*"]: "*", exactOps["/"]: "/"}
+
+// term computes one node of a money line from the line's one or two
+// operands, a and b.
+type term func(a, b any) (decimal, error)
+
+// moneyLine returns the line n (exact operations on numbers) rounded to
+// Rial as one typed function of its operands, and those operands; nil when n
+// is no such line, or has more than two operands that are not constants.
+func moneyLine(n ast.Node) (any, []ast.Node) {
+	var args []ast.Node
+	var build func(n ast.Node) term
+	build = func(n ast.Node) term {
+		if call, ok := n.(*ast.CallNode); ok && len(call.Arguments) == 2 {
+			if id, ok := call.Callee.(*ast.IdentifierNode); ok && exactArith[id.Value] != "" {
+				op, l, r := exactArith[id.Value], build(call.Arguments[0]), build(call.Arguments[1])
+				if l == nil || r == nil {
+					return nil
+				}
+				return func(a, b any) (decimal, error) {
+					x, err := l(a, b)
+					if err != nil {
+						return x, err
+					}
+					y, err := r(a, b)
+					if err != nil {
+						return y, err
+					}
+					return decArith(op, x, y)
+				}
+			}
+		}
+		if c, ok := constantDec(n); ok {
+			return func(any, any) (decimal, error) { return c, nil }
+		}
+		args = append(args, n)
+		switch len(args) {
+		case 1:
+			return func(a, _ any) (decimal, error) { return toDec(a) }
+		case 2:
+			return func(_, b any) (decimal, error) { return toDec(b) }
+		}
+		return nil
+	}
+	call, ok := n.(*ast.CallNode)
+	if !ok || len(call.Arguments) != 2 {
+		return nil, nil // a single number is rounded as it is
+	}
+	line := build(n)
+	if line == nil || len(args) == 0 {
+		return nil, nil
+	}
+	rial := func(a, b any) any {
+		d, err := line(a, b)
+		if err == nil {
+			var r int64
+			if r, err = roundDec(d); err == nil {
+				return r
+			}
+		}
+		panic(err)
+	}
+	if len(args) == 1 {
+		return func(a any) any { return rial(a, nil) }, args
+	}
+	return rial, args
+}
+
+// constantDec is the decimal a number written in a formula enters a money
+// operation as: what toDec gives for the value the compiler pushes.
+func constantDec(n ast.Node) (decimal, bool) {
+	var v any
+	switch c := n.(type) {
+	case *ast.IntegerNode:
+		switch n.Type() {
+		case intType:
+			v = c.Value
+		case floatType:
+			v = float64(c.Value)
+		}
+	case *ast.FloatNode:
+		if n.Type() == floatType {
+			v = c.Value
+		}
+	}
+	if v == nil {
+		return decimal{}, false
+	}
+	d, err := toDec(v)
+	return d, err == nil
 }
