@@ -1,6 +1,9 @@
 package rules
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"testing"
@@ -93,9 +96,10 @@ func FuzzEvaluate(f *testing.F) {
 }
 
 // FuzzLoadPack feeds arbitrary estimate.yaml and tables.yaml files to the
-// loader: a pack is refused or loaded, never a panic. The seeds are small:
-// the fuzzer minimises every input it finds interesting, and big inputs
-// would spend the fuzzing time there.
+// loader: a pack is refused or loaded, never a panic; a loaded pack gives
+// the same estimate from its combined program as rule by rule. The seeds are
+// small: the fuzzer minimises every input it finds interesting, and big
+// inputs would spend the fuzzing time there.
 func FuzzLoadPack(f *testing.F) {
 	meta, err := os.ReadFile("testdata/packs/dovom/pack.yaml")
 	if err != nil {
@@ -107,6 +111,8 @@ func FuzzLoadPack(f *testing.F) {
 		[]byte("tables: {z: {kind: keyed, columns: {d: number}, rows: {A1: {d: 1}}}}"))
 	f.Add([]byte("rules: [{id: x, kind: money, label: {fa: a, en: b}, when: has_value_block, expr: |\n  z(governing).d * P\n}]"),
 		[]byte("tables: {z: {kind: keyed, columns: {d: number}, rows: {A1: {d: 0.35}}}}"))
+	f.Add([]byte("rules: [{id: x, kind: money, label: {fa: a, en: b}, expr: '-(N * 0.35) + P / 3'}, {id: y, kind: number, label: {fa: a, en: b}, expr: 'min(inf, 2, map(zones, z(.code).d * .fraction))'}]"),
+		[]byte("tables: {z: {kind: keyed, columns: {d: number}, rows: {A1: {d: 0.35}}}}"))
 	f.Fuzz(func(t *testing.T, estimate, tables []byte) {
 		fsys := fstest.MapFS{
 			filePack:     {Data: meta},
@@ -117,9 +123,20 @@ func FuzzLoadPack(f *testing.F) {
 		if (p == nil) == (err == nil) {
 			t.Fatalf("LoadPack gave pack %v and error %v", p != nil, err)
 		}
-		if p != nil {
-			_, _ = p.Estimate(Site{A: 100, N: 100, S: 10, P: 7, Governing: "A1", HasValueBlock: true,
-				Zones: []ZoneShare{{Code: "A1", Area: 100, Fraction: 1}}})
+		if p == nil {
+			return
+		}
+		site := Site{A: 100, N: 100, S: 10, P: 7, Governing: "A1", HasValueBlock: true,
+			Zones:    []ZoneShare{{Code: "A1", Area: 100, Fraction: 1}},
+			Overlays: []OverlayFact{{ID: "O", Kind: "k", HasMaxHeight: true, MaxHeightM: 9.5, Area: 50}}}
+		fast, errFast := p.Estimate(site)
+		slow, _ := LoadPack(fsys)
+		slow.estimate.fast = nil
+		want, errSlow := slow.Estimate(site)
+		a, _ := json.Marshal(fast)
+		b, _ := json.Marshal(want)
+		if fmt.Sprint(errFast) != fmt.Sprint(errSlow) || !bytes.Equal(a, b) {
+			t.Fatalf("combined and rule by rule differ:\n%s %v\n%s %v", a, errFast, b, errSlow)
 		}
 	})
 }
