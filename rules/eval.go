@@ -74,13 +74,14 @@ type evaluator struct {
 	env map[string]any
 	// site and in hold the evaluation's input, so that the site, which
 	// every job has, is not copied to the heap on each call.
-	site  Site
-	in    input
-	state []bool // per evaluation position: computed in this evaluation
-	vals  []any  // per evaluation position: the rule's value
-	notes []bool // per note: it holds
-	facts []any  // per fact of the job: its value, as explanations show it
-	lists []list // per list fact of the job: its items as the VM gets them
+	site   Site
+	in     input
+	state  []bool // per evaluation position: computed in this evaluation
+	figure []int  // per evaluation position: its figure in the result
+	vals   []any  // per evaluation position: the rule's value
+	notes  []bool // per note: it holds
+	facts  []any  // per fact of the job: its value, as explanations show it
+	lists  []list // per list fact of the job: its items as the VM gets them
 }
 
 func (j *job) get() *evaluator {
@@ -88,13 +89,14 @@ func (j *job) get() *evaluator {
 		return e
 	}
 	return &evaluator{
-		vm:    newVM(),
-		env:   maps.Clone(j.template),
-		state: make([]bool, len(j.rules)),
-		vals:  make([]any, len(j.rules)),
-		notes: make([]bool, len(j.notes)),
-		facts: make([]any, len(j.kind.facts)),
-		lists: make([]list, len(j.kind.facts)),
+		vm:     newVM(),
+		env:    maps.Clone(j.template),
+		state:  make([]bool, len(j.rules)),
+		figure: make([]int, len(j.rules)),
+		vals:   make([]any, len(j.rules)),
+		notes:  make([]bool, len(j.notes)),
+		facts:  make([]any, len(j.kind.facts)),
+		lists:  make([]list, len(j.kind.facts)),
 	}
 }
 
@@ -130,6 +132,11 @@ func (p *Pack) run(j *job, site Site, in input) (*Result, error) {
 	buf := make([]Input, 0, j.nInputs)
 	for i, r := range j.rules {
 		if !e.state[i] {
+			continue
+		}
+		e.figure[i] = len(res.Figures)
+		if k := r.sameInputs; k >= 0 && e.state[k] {
+			res.Figures = append(res.Figures, Figure{RuleInfo: r.info, Inputs: res.Figures[e.figure[k]].Inputs, Value: e.vals[i]})
 			continue
 		}
 		start := len(buf)

@@ -43,6 +43,11 @@ type ruleNode struct {
 	expr  *compiled
 	when  *compiled // nil: always
 	deps  []int     // evaluation positions of the rules expr and when read
+	// sameInputs is the evaluation position of an earlier rule whose
+	// formula reads exactly the same inputs (zone(governing).use and
+	// zone(governing).use_fa both read governing), or −1: a result's two
+	// figures then share one list of inputs.
+	sameInputs int
 }
 
 type noteNode struct {
@@ -140,14 +145,12 @@ func buildJob(kind jobKind, ts *tableSet, est, own *jobSpec, ps *problems) *job 
 	}
 	for _, n := range j.rules {
 		n.deps = b.deps(n.expr, n.when)
-		if n.expr != nil {
-			j.nInputs += len(n.expr.inputs)
-		}
 	}
 	b.notes(notes)
 	b.checks(own.Checks)
 	b.violations(own.Violations)
 	b.resolveInputs()
+	b.shareInputs()
 	for i, read := range b.c.reads {
 		if read {
 			j.reads = append(j.reads, i)
@@ -191,6 +194,32 @@ func (b *jobBuilder) resolveInputs() {
 			}
 		}
 	}
+}
+
+// shareInputs finds the rules whose inputs an earlier rule already lists,
+// and sizes a result's inputs for the others.
+func (b *jobBuilder) shareInputs() {
+	for i, r := range b.j.rules {
+		r.sameInputs = -1
+		if r.expr == nil {
+			continue
+		}
+		for k, earlier := range b.j.rules[:i] {
+			if earlier.expr != nil && len(r.expr.inputs) > 0 && slices.EqualFunc(r.expr.inputs, earlier.expr.inputs, sameInput) {
+				r.sameInputs = k
+				break
+			}
+		}
+		if r.sameInputs < 0 {
+			b.j.nInputs += len(r.expr.inputs)
+		}
+	}
+}
+
+// sameInput reports whether two inputs are the same fact or rule (a path,
+// such as proposal.height_m, is run each time: it is never shared).
+func sameInput(a, b inputRef) bool {
+	return a.path == nil && b.path == nil && a.name == b.name && a.rule == b.rule && a.fact == b.fact
 }
 
 // declareRules checks ids, kinds and labels and makes each good rule known

@@ -33,6 +33,8 @@ type Note struct {
 // value.
 type Figure struct {
 	*RuleInfo
+	// Inputs may be shared with another figure of the result that read
+	// the same inputs: read them, do not change them.
 	Inputs []Input `json:"inputs"`
 	// Value is float64 for area and number, int64 (Rial) for money, int for
 	// count, bool for flag, string for text.
