@@ -173,6 +173,12 @@ var picks = map[string]func(any, any) any{
 func pick(name string, replace func(a, b any) bool) func(any, any) any {
 	f := builtin.Builtins[builtin.Index[name]].Func
 	return func(a, b any) any {
+		if isNumber(a) && isNumber(b) { // the usual case, first
+			if replace(a, b) {
+				return b
+			}
+			return a
+		}
 		if v, ok := pickIn(nil, a, replace); ok {
 			if v, ok = pickIn(v, b, replace); ok && v != nil {
 				return v
