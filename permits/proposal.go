@@ -113,31 +113,7 @@ func ParseProposal(data []byte) (*Proposal, error) {
 		floorsGiven, heightGiven, parkingGiven, areaGiven bool
 		parcel, footprint                                 json.RawMessage
 	)
-	err := readObject(data, "", map[string]member{
-		"reference": func(raw json.RawMessage, path string) (err error) {
-			if p.Reference, err = readString(raw, path); err == nil && len(p.Reference) > MaxReferenceBytes {
-				err = proposalErr(CodeInvalid, path, "at most %d bytes", MaxReferenceBytes)
-			}
-			return err
-		},
-		"parcel_id": func(raw json.RawMessage, path string) (err error) {
-			p.Where.ParcelID, err = readString(raw, path)
-			if err == nil && p.Where.ParcelID == "" {
-				err = proposalErr(CodeInvalid, path, "an empty plate: give the parcel's plate, e.g. 12/34")
-			}
-			return err
-		},
-		"parcel": func(raw json.RawMessage, _ string) error { parcel = raw; return nil },
-		"as_of": func(raw json.RawMessage, path string) error {
-			s, err := readString(raw, path)
-			if err != nil {
-				return err
-			}
-			if p.Where.AsOf, err = time.Parse(time.DateOnly, s); err != nil {
-				return proposalErr(CodeInvalid, path, "want a Gregorian date yyyy-mm-dd, e.g. 2025-03-21")
-			}
-			return nil
-		},
+	err := readObject(data, "", withWhere(&p.Reference, &p.Where, &parcel, map[string]member{
 		"height_m": func(raw json.RawMessage, path string) (err error) {
 			heightGiven = true
 			p.HeightM, err = readNumber(raw, path, MaxHeight)
@@ -165,7 +141,7 @@ func ParseProposal(data []byte) (*Proposal, error) {
 			p.Floors, err = readFloors(raw, path)
 			return err
 		},
-	})
+	}))
 	if err != nil {
 		return nil, err
 	}
@@ -513,4 +489,34 @@ func jsonKind(raw json.RawMessage) string {
 func isNull(raw json.RawMessage) bool {
 	k := jsonKind(raw)
 	return k == "null" || k == "nothing"
+}
+
+// withWhere adds to a document's members the ones every job's document
+// shares: its reference, the parcel (plate or outline) and the as-of date.
+func withWhere(ref *string, w *Where, parcel *json.RawMessage, members map[string]member) map[string]member {
+	members["reference"] = func(raw json.RawMessage, path string) (err error) {
+		if *ref, err = readString(raw, path); err == nil && len(*ref) > MaxReferenceBytes {
+			err = proposalErr(CodeInvalid, path, "at most %d bytes", MaxReferenceBytes)
+		}
+		return err
+	}
+	members["parcel_id"] = func(raw json.RawMessage, path string) (err error) {
+		w.ParcelID, err = readString(raw, path)
+		if err == nil && w.ParcelID == "" {
+			err = proposalErr(CodeInvalid, path, "an empty plate: give the parcel's plate, e.g. 12/34")
+		}
+		return err
+	}
+	members["parcel"] = func(raw json.RawMessage, _ string) error { *parcel = raw; return nil }
+	members["as_of"] = func(raw json.RawMessage, path string) error {
+		s, err := readString(raw, path)
+		if err != nil {
+			return err
+		}
+		if w.AsOf, err = time.Parse(time.DateOnly, s); err != nil {
+			return proposalErr(CodeInvalid, path, "want a Gregorian date yyyy-mm-dd, e.g. 2025-03-21")
+		}
+		return nil
+	}
+	return members
 }

@@ -184,31 +184,7 @@ func parseCase(data []byte) (*Case, error) {
 		permitGiven, surveyGiven bool
 		parcel                   json.RawMessage
 	)
-	err := readObject(data, "", map[string]member{
-		"reference": func(raw json.RawMessage, path string) (err error) {
-			if c.Reference, err = readString(raw, path); err == nil && len(c.Reference) > MaxReferenceBytes {
-				err = proposalErr(CodeInvalid, path, "at most %d bytes", MaxReferenceBytes)
-			}
-			return err
-		},
-		"parcel_id": func(raw json.RawMessage, path string) (err error) {
-			c.Where.ParcelID, err = readString(raw, path)
-			if err == nil && c.Where.ParcelID == "" {
-				err = proposalErr(CodeInvalid, path, "an empty plate: give the parcel's plate, e.g. 12/34")
-			}
-			return err
-		},
-		"parcel": func(raw json.RawMessage, _ string) error { parcel = raw; return nil },
-		"as_of": func(raw json.RawMessage, path string) error {
-			s, err := readString(raw, path)
-			if err != nil {
-				return err
-			}
-			if c.Where.AsOf, err = time.Parse(time.DateOnly, s); err != nil {
-				return proposalErr(CodeInvalid, path, "want a Gregorian date yyyy-mm-dd, e.g. 2025-03-21")
-			}
-			return nil
-		},
+	err := readObject(data, "", withWhere(&c.Reference, &c.Where, &parcel, map[string]member{
 		"permit": func(raw json.RawMessage, path string) error {
 			permitGiven = true
 			if jsonKind(raw) == "null" {
@@ -235,7 +211,7 @@ func parseCase(data []byte) (*Case, error) {
 			}
 			return nil
 		},
-	})
+	}))
 	if err != nil {
 		return nil, err
 	}
