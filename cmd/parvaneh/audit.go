@@ -5,7 +5,7 @@ import (
 	"flag"
 	"fmt"
 
-	"github.com/parvaneh/parvaneh/applications"
+	"github.com/parvaneh/parvaneh/records"
 )
 
 // exitChainBroken is audit verify's exit code for a chain that does not
@@ -33,7 +33,7 @@ func runAudit(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := applications.Open(ctx, url)
+	st, err := records.Open(ctx, url)
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/parvaneh/parvaneh/applications"
+	"github.com/parvaneh/parvaneh/records"
 	"github.com/parvaneh/parvaneh/internal/pgtest"
 	"github.com/parvaneh/parvaneh/permits"
 )
@@ -48,17 +48,17 @@ func TestAuditVerifyCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	apps, err := applications.Open(ctx, url)
+	apps, err := records.Open(ctx, url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer apps.Close()
-	app, _, err := apps.File(ctx, applications.Actor{User: "ali", Role: applications.RoleApplicant},
-		applications.Filing{IdempotencyKey: "k", Proposal: doc, Validation: rep})
+	app, _, err := apps.File(ctx, records.Actor{User: "ali", Role: records.RoleApplicant},
+		records.Filing{IdempotencyKey: "k", Proposal: doc, Validation: rep})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := apps.Transition(ctx, app.ID, applications.Actor{User: "mina", Role: applications.RoleStaff}, applications.UnderReview, ""); err != nil {
+	if _, err := apps.Transition(ctx, app.ID, records.Actor{User: "mina", Role: records.RoleStaff}, records.UnderReview, ""); err != nil {
 		t.Fatal(err)
 	}
 	code, out, errOut = runDB(t, url, "audit", "verify")
@@ -79,7 +79,7 @@ func TestAuditVerifyCommand(t *testing.T) {
 		t.Errorf("edited entry: exit %d\n%s%s", code, out, errOut)
 	}
 	code, out, _ = runDB(t, url, "audit", "verify", "-json")
-	var got applications.VerifyReport
+	var got records.VerifyReport
 	if err := json.Unmarshal([]byte(out), &got); err != nil || code != exitChainBroken || got.OK || got.Entries != 2 {
 		t.Errorf("-json: exit %d, %+v, %v\n%s", code, got, err, out)
 	}

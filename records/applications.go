@@ -1,15 +1,4 @@
-// Package applications is the durable record of permit applications in
-// PostGIS: an applicant (or an engineer for a client) files a validated
-// proposal, staff move it through its states (transitions.go, the one table
-// of who may do what), and an issued permit freezes its figures, dues and
-// the versions of plan and rule pack it was checked against.
-//
-// Every filing and every state change is appended, in the same transaction,
-// to a hash-chained audit log (audit.go) that Verify checks, so no decision
-// can be quietly rewritten or removed. A filing carries an idempotency key:
-// a retried request gets the first application back and files nothing new.
-// The SQL is kept in this package's constants, in plain sight.
-package applications
+package records
 
 import (
 	"bytes"
@@ -121,7 +110,7 @@ func Open(ctx context.Context, databaseURL string) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(databaseURL)
 	if err != nil {
 		// The URL may hold a password: say what is wrong, not what it is.
-		return nil, errors.New("applications: parsing the database URL: malformed URL")
+		return nil, errors.New("records: parsing the database URL: malformed URL")
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -154,25 +143,25 @@ RETURNING id`
 // retries run at once. The filing and its audit entry commit together.
 func (s *Store) File(ctx context.Context, by Actor, f Filing) (app *Application, filed bool, err error) {
 	if !mayFile[by.Role] {
-		return nil, false, fmt.Errorf("applications: filing as %s: %w", by.Role, ErrForbidden)
+		return nil, false, fmt.Errorf("records: filing as %s: %w", by.Role, ErrForbidden)
 	}
 	applicant := f.Applicant
 	switch {
 	case by.Role == RoleApplicant && applicant == "":
 		applicant = by.User
 	case by.Role == RoleApplicant && applicant != by.User:
-		return nil, false, fmt.Errorf("applications: %s filing for %s: %w", by.User, applicant, ErrForbidden)
+		return nil, false, fmt.Errorf("records: %s filing for %s: %w", by.User, applicant, ErrForbidden)
 	case applicant == "":
-		return nil, false, fmt.Errorf("applications: filing: %w: an engineer names the applicant", ErrInvalidFiling)
+		return nil, false, fmt.Errorf("records: filing: %w: an engineer names the applicant", ErrInvalidFiling)
 	}
 	parcelID, err := checkFiling(f)
 	if err != nil {
-		return nil, false, fmt.Errorf("applications: filing: %w", err)
+		return nil, false, fmt.Errorf("records: filing: %w", err)
 	}
 	v := f.Validation
 	validation, err := json.Marshal(v)
 	if err != nil {
-		return nil, false, fmt.Errorf("applications: encoding the validation: %w", err)
+		return nil, false, fmt.Errorf("records: encoding the validation: %w", err)
 	}
 	sum := sha256.Sum256(f.Proposal)
 
@@ -260,7 +249,7 @@ func (s *Store) existing(ctx context.Context, tx pgx.Tx, applicant, key string, 
 		return nil, wrapErr("reading the application filed before under the key", err)
 	}
 	if !bytes.Equal(stored, sum) {
-		return nil, fmt.Errorf("applications: filing under key %q: %w (application %d)", key, ErrKeyReused, app.ID)
+		return nil, fmt.Errorf("records: filing under key %q: %w (application %d)", key, ErrKeyReused, app.ID)
 	}
 	return app, nil
 }
@@ -275,7 +264,7 @@ func (s *Store) Get(ctx context.Context, by Actor, id int64) (*Application, erro
 		return nil, err
 	}
 	if !maySee(by, app) {
-		return nil, fmt.Errorf("applications: reading %s: %w", subjectOf(id), ErrNotFound)
+		return nil, fmt.Errorf("records: reading %s: %w", subjectOf(id), ErrNotFound)
 	}
 	return app, nil
 }
@@ -308,7 +297,7 @@ type transitionDetail struct {
 func (s *Store) Transition(ctx context.Context, id int64, by Actor, to State, reason string) (*Application, error) {
 	subject := subjectOf(id)
 	if !to.valid() {
-		return nil, fmt.Errorf("applications: moving %s to %q: %w: no such state", subject, to, ErrBadTransition)
+		return nil, fmt.Errorf("records: moving %s to %q: %w: no such state", subject, to, ErrBadTransition)
 	}
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
@@ -326,11 +315,11 @@ func (s *Store) Transition(ctx context.Context, id int64, by Actor, to State, re
 	t, ok := findTransition(app.State, to)
 	switch {
 	case !ok:
-		return nil, fmt.Errorf("applications: %s: %w", doing, ErrBadTransition)
+		return nil, fmt.Errorf("records: %s: %w", doing, ErrBadTransition)
 	case by.Role != t.by:
-		return nil, fmt.Errorf("applications: %s as %s: %w (only %s may)", doing, by.Role, ErrForbidden, t.by)
+		return nil, fmt.Errorf("records: %s as %s: %w (only %s may)", doing, by.Role, ErrForbidden, t.by)
 	case t.needsReason && strings.TrimSpace(reason) == "":
-		return nil, fmt.Errorf("applications: %s: %w: a reason is required", doing, ErrBadTransition)
+		return nil, fmt.Errorf("records: %s: %w: a reason is required", doing, ErrBadTransition)
 	}
 	detail := transitionDetail{From: app.State, To: to, Reason: reason}
 	var permit []byte
@@ -343,7 +332,7 @@ func (s *Store) Transition(ctx context.Context, id int64, by Actor, to State, re
 		}
 		p := freeze(app.Validation, by.User, at.UTC().Truncate(time.Microsecond))
 		if permit, err = json.Marshal(p); err != nil {
-			return nil, fmt.Errorf("applications: %s: encoding the permit: %w", doing, err)
+			return nil, fmt.Errorf("records: %s: encoding the permit: %w", doing, err)
 		}
 		detail.PermitSHA256 = fmt.Sprintf("%x", sha256.Sum256(permit))
 	}
@@ -413,11 +402,11 @@ func scanApp(row pgx.Row, extra ...any) (*Application, error) {
 func wrapErr(doing string, err error) error {
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
-		return fmt.Errorf("applications: %s: %w", doing, ErrNotFound)
+		return fmt.Errorf("records: %s: %w", doing, ErrNotFound)
 	case unreachable(err):
-		return fmt.Errorf("applications: %s: %w: %w", doing, layers.ErrUnavailable, err)
+		return fmt.Errorf("records: %s: %w: %w", doing, layers.ErrUnavailable, err)
 	default:
-		return fmt.Errorf("applications: %s: %w", doing, err)
+		return fmt.Errorf("records: %s: %w", doing, err)
 	}
 }
 

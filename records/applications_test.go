@@ -1,4 +1,4 @@
-package applications_test
+package records_test
 
 import (
 	"bytes"
@@ -15,7 +15,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/parvaneh/parvaneh/applications"
+	"github.com/parvaneh/parvaneh/records"
 	"github.com/parvaneh/parvaneh/examples"
 	"github.com/parvaneh/parvaneh/internal/pgtest"
 	"github.com/parvaneh/parvaneh/layers"
@@ -26,13 +26,13 @@ import (
 
 // The actors of the tests.
 var (
-	ali      = applications.Actor{User: "ali", Role: applications.RoleApplicant}
-	sara     = applications.Actor{User: "sara", Role: applications.RoleApplicant}
-	engineer = applications.Actor{User: "eng-reza", Role: applications.RoleEngineer}
-	staff    = applications.Actor{User: "staff-mina", Role: applications.RoleStaff}
-	member   = applications.Actor{User: "member-hasan", Role: applications.RoleCommission}
-	admin    = applications.Actor{User: "admin", Role: applications.RoleAdmin}
-	everyone = []applications.Actor{ali, engineer, staff, member, admin}
+	ali      = records.Actor{User: "ali", Role: records.RoleApplicant}
+	sara     = records.Actor{User: "sara", Role: records.RoleApplicant}
+	engineer = records.Actor{User: "eng-reza", Role: records.RoleEngineer}
+	staff    = records.Actor{User: "staff-mina", Role: records.RoleStaff}
+	member   = records.Actor{User: "member-hasan", Role: records.RoleCommission}
+	admin    = records.Actor{User: "admin", Role: records.RoleAdmin}
+	everyone = []records.Actor{ali, engineer, staff, member, admin}
 )
 
 // proposalFile is a shipped example proposal that passes its validation.
@@ -83,24 +83,24 @@ var validated = sync.OnceValues(func() (sample, error) {
 })
 
 // filing is a filing of the example proposal under key.
-func filing(t *testing.T, applicant, key string) applications.Filing {
+func filing(t *testing.T, applicant, key string) records.Filing {
 	t.Helper()
 	s, err := validated()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return applications.Filing{Applicant: applicant, IdempotencyKey: key, Proposal: s.doc, Validation: s.rep}
+	return records.Filing{Applicant: applicant, IdempotencyKey: key, Proposal: s.doc, Validation: s.rep}
 }
 
 // newStore returns a store on a fresh database and a pool to inspect it.
-func newStore(t *testing.T) (*applications.Store, *pgxpool.Pool) {
+func newStore(t *testing.T) (*records.Store, *pgxpool.Pool) {
 	t.Helper()
 	pool, err := pgxpool.New(t.Context(), pgtest.New(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	return applications.New(pool), pool
+	return records.New(pool), pool
 }
 
 func count(t *testing.T, pool *pgxpool.Pool, query string, args ...any) int {
@@ -133,7 +133,7 @@ func sameJSON(t *testing.T, a, b any) bool {
 	return reflect.DeepEqual(va, vb)
 }
 
-func mustFile(t *testing.T, st *applications.Store, by applications.Actor, f applications.Filing) *applications.Application {
+func mustFile(t *testing.T, st *records.Store, by records.Actor, f records.Filing) *records.Application {
 	t.Helper()
 	app, filed, err := st.File(t.Context(), by, f)
 	if err != nil || !filed {
@@ -142,7 +142,7 @@ func mustFile(t *testing.T, st *applications.Store, by applications.Actor, f app
 	return app
 }
 
-func mustMove(t *testing.T, st *applications.Store, id int64, by applications.Actor, to applications.State, reason string) *applications.Application {
+func mustMove(t *testing.T, st *records.Store, id int64, by records.Actor, to records.State, reason string) *records.Application {
 	t.Helper()
 	app, err := st.Transition(t.Context(), id, by, to, reason)
 	if err != nil {
@@ -154,7 +154,7 @@ func mustMove(t *testing.T, st *applications.Store, id int64, by applications.Ac
 	return app
 }
 
-func mustVerify(t *testing.T, st *applications.Store, entries int) {
+func mustVerify(t *testing.T, st *records.Store, entries int) {
 	t.Helper()
 	rep, err := st.Verify(t.Context())
 	if err != nil {
@@ -173,20 +173,20 @@ func TestLifeCycle(t *testing.T) {
 	ctx := t.Context()
 	f := filing(t, "", "key-1")
 	app := mustFile(t, st, ali, f)
-	if app.State != applications.Submitted || app.Applicant != "ali" || app.FiledBy != "ali" || app.ParcelID != "103/2" {
+	if app.State != records.Submitted || app.Applicant != "ali" || app.FiledBy != "ali" || app.ParcelID != "103/2" {
 		t.Fatalf("filed %+v", app)
 	}
 	if !sameJSON(t, app.Validation, f.Validation) {
 		t.Error("the stored validation differs from the one filed")
 	}
 	steps := []struct {
-		to     applications.State
+		to     records.State
 		reason string
 	}{
-		{applications.UnderReview, ""},
-		{applications.Approved, "conforms to the detailed plan"},
-		{applications.PermitIssued, ""},
-		{applications.CompletionCertificate, "built as permitted"},
+		{records.UnderReview, ""},
+		{records.Approved, "conforms to the detailed plan"},
+		{records.PermitIssued, ""},
+		{records.CompletionCertificate, "built as permitted"},
 	}
 	for _, s := range steps {
 		app = mustMove(t, st, app.ID, staff, s.to, s.reason)
@@ -206,10 +206,10 @@ func TestLifeCycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(trail) != 1+len(steps) || trail[0].Action != applications.ActionFiled || trail[0].Actor != "ali" {
+	if len(trail) != 1+len(steps) || trail[0].Action != records.ActionFiled || trail[0].Actor != "ali" {
 		t.Fatalf("trail %+v", trail)
 	}
-	from := applications.Submitted
+	from := records.Submitted
 	for i, s := range steps {
 		e := trail[i+1]
 		var d struct{ From, To, Reason string }
@@ -228,8 +228,8 @@ func TestLifeCycle(t *testing.T) {
 
 	// A refusal ends the other path.
 	other := mustFile(t, st, engineer, filing(t, "sara", "key-2"))
-	mustMove(t, st, other.ID, staff, applications.UnderReview, "")
-	mustMove(t, st, other.ID, staff, applications.Rejected, "parking ramp too steep")
+	mustMove(t, st, other.ID, staff, records.UnderReview, "")
+	mustMove(t, st, other.ID, staff, records.Rejected, "parking ramp too steep")
 	mustVerify(t, st, 1+len(steps)+3)
 }
 
@@ -240,11 +240,11 @@ func TestGet(t *testing.T) {
 	st, _ := newStore(t)
 	mine := mustFile(t, st, engineer, filing(t, "ali", "k"))
 	cases := []struct {
-		by   applications.Actor
+		by   records.Actor
 		sees bool
 	}{
 		{ali, true}, {sara, false}, {engineer, true},
-		{applications.Actor{User: "eng-other", Role: applications.RoleEngineer}, false},
+		{records.Actor{User: "eng-other", Role: records.RoleEngineer}, false},
 		{staff, true}, {member, true}, {admin, false},
 	}
 	for _, c := range cases {
@@ -252,38 +252,38 @@ func TestGet(t *testing.T) {
 		switch {
 		case c.sees && (err != nil || app.ID != mine.ID):
 			t.Errorf("%s (%s): %v", c.by.User, c.by.Role, err)
-		case !c.sees && !errors.Is(err, applications.ErrNotFound):
+		case !c.sees && !errors.Is(err, records.ErrNotFound):
 			t.Errorf("%s (%s) reads another's application: %v", c.by.User, c.by.Role, err)
 		}
 	}
-	if _, err := st.Get(t.Context(), staff, 999); !errors.Is(err, applications.ErrNotFound) {
+	if _, err := st.Get(t.Context(), staff, 999); !errors.Is(err, records.ErrNotFound) {
 		t.Errorf("unknown id: %v", err)
 	}
 }
 
 // allowed is the transition table as the issue states it, written here
 // independently of the package's: the moves staff may make.
-var allowed = map[[2]applications.State]applications.Role{
-	{applications.Submitted, applications.UnderReview}:              applications.RoleStaff,
-	{applications.UnderReview, applications.Approved}:               applications.RoleStaff,
-	{applications.UnderReview, applications.Rejected}:               applications.RoleStaff,
-	{applications.Approved, applications.PermitIssued}:              applications.RoleStaff,
-	{applications.PermitIssued, applications.CompletionCertificate}: applications.RoleStaff,
+var allowed = map[[2]records.State]records.Role{
+	{records.Submitted, records.UnderReview}:              records.RoleStaff,
+	{records.UnderReview, records.Approved}:               records.RoleStaff,
+	{records.UnderReview, records.Rejected}:               records.RoleStaff,
+	{records.Approved, records.PermitIssued}:              records.RoleStaff,
+	{records.PermitIssued, records.CompletionCertificate}: records.RoleStaff,
 }
 
-var states = []applications.State{
-	applications.Submitted, applications.UnderReview, applications.Approved,
-	applications.Rejected, applications.PermitIssued, applications.CompletionCertificate,
+var states = []records.State{
+	records.Submitted, records.UnderReview, records.Approved,
+	records.Rejected, records.PermitIssued, records.CompletionCertificate,
 }
 
 // pathTo is the way from Submitted to each state.
-var pathTo = map[applications.State][]applications.State{
-	applications.Submitted:             nil,
-	applications.UnderReview:           {applications.UnderReview},
-	applications.Approved:              {applications.UnderReview, applications.Approved},
-	applications.Rejected:              {applications.UnderReview, applications.Rejected},
-	applications.PermitIssued:          {applications.UnderReview, applications.Approved, applications.PermitIssued},
-	applications.CompletionCertificate: {applications.UnderReview, applications.Approved, applications.PermitIssued, applications.CompletionCertificate},
+var pathTo = map[records.State][]records.State{
+	records.Submitted:             nil,
+	records.UnderReview:           {records.UnderReview},
+	records.Approved:              {records.UnderReview, records.Approved},
+	records.Rejected:              {records.UnderReview, records.Rejected},
+	records.PermitIssued:          {records.UnderReview, records.Approved, records.PermitIssued},
+	records.CompletionCertificate: {records.UnderReview, records.Approved, records.PermitIssued, records.CompletionCertificate},
 }
 
 // TestTransitionsRefused tries every move from every state by every role:
@@ -291,7 +291,7 @@ var pathTo = map[applications.State][]applications.State{
 // ErrForbidden, and a refusal changes nothing and appends nothing.
 func TestTransitionsRefused(t *testing.T) {
 	st, pool := newStore(t)
-	ids := map[applications.State]int64{}
+	ids := map[records.State]int64{}
 	for _, s := range states {
 		app := mustFile(t, st, ali, filing(t, "", "at-"+string(s)))
 		for _, to := range pathTo[s] {
@@ -303,13 +303,13 @@ func TestTransitionsRefused(t *testing.T) {
 	for _, from := range states {
 		for _, to := range append(states, "demolished") {
 			for _, by := range everyone {
-				role, ok := allowed[[2]applications.State{from, to}]
-				want := applications.ErrBadTransition
+				role, ok := allowed[[2]records.State{from, to}]
+				want := records.ErrBadTransition
 				switch {
 				case ok && by.Role == role:
 					continue // allowed: TestLifeCycle makes it
 				case ok:
-					want = applications.ErrForbidden
+					want = records.ErrForbidden
 				}
 				_, err := st.Transition(t.Context(), ids[from], by, to, "a reason")
 				if !errors.Is(err, want) {
@@ -319,10 +319,10 @@ func TestTransitionsRefused(t *testing.T) {
 		}
 	}
 	// A refusal needs its reason.
-	if _, err := st.Transition(t.Context(), ids[applications.UnderReview], staff, applications.Rejected, " "); !errors.Is(err, applications.ErrBadTransition) {
+	if _, err := st.Transition(t.Context(), ids[records.UnderReview], staff, records.Rejected, " "); !errors.Is(err, records.ErrBadTransition) {
 		t.Errorf("rejected without a reason: %v", err)
 	}
-	if _, err := st.Transition(t.Context(), 999, staff, applications.UnderReview, ""); !errors.Is(err, applications.ErrNotFound) {
+	if _, err := st.Transition(t.Context(), 999, staff, records.UnderReview, ""); !errors.Is(err, records.ErrNotFound) {
 		t.Errorf("unknown application: %v", err)
 	}
 	for s, id := range ids {
@@ -347,20 +347,20 @@ func TestFileRefused(t *testing.T) {
 	otherV.Reference = "another plan"
 	cases := []struct {
 		name string
-		by   applications.Actor
-		f    applications.Filing
+		by   records.Actor
+		f    records.Filing
 		want error
 	}{
-		{"staff", staff, filing(t, "ali", "k"), applications.ErrForbidden},
-		{"commission", member, filing(t, "ali", "k"), applications.ErrForbidden},
-		{"admin", admin, filing(t, "ali", "k"), applications.ErrForbidden},
-		{"for another applicant", ali, filing(t, "sara", "k"), applications.ErrForbidden},
-		{"engineer without a client", engineer, filing(t, "", "k"), applications.ErrInvalidFiling},
-		{"no key", ali, filing(t, "", ""), applications.ErrInvalidFiling},
-		{"no validation", ali, applications.Filing{IdempotencyKey: "k", Proposal: filing(t, "", "k").Proposal}, applications.ErrInvalidFiling},
-		{"failed validation", ali, applications.Filing{IdempotencyKey: "k", Proposal: filing(t, "", "k").Proposal, Validation: &failedV}, applications.ErrInvalidFiling},
-		{"validation of another proposal", ali, applications.Filing{IdempotencyKey: "k", Proposal: filing(t, "", "k").Proposal, Validation: &otherV}, applications.ErrInvalidFiling},
-		{"not a proposal", ali, applications.Filing{IdempotencyKey: "k", Proposal: []byte(`{"parcel_id": 7}`), Validation: filing(t, "", "k").Validation}, applications.ErrInvalidFiling},
+		{"staff", staff, filing(t, "ali", "k"), records.ErrForbidden},
+		{"commission", member, filing(t, "ali", "k"), records.ErrForbidden},
+		{"admin", admin, filing(t, "ali", "k"), records.ErrForbidden},
+		{"for another applicant", ali, filing(t, "sara", "k"), records.ErrForbidden},
+		{"engineer without a client", engineer, filing(t, "", "k"), records.ErrInvalidFiling},
+		{"no key", ali, filing(t, "", ""), records.ErrInvalidFiling},
+		{"no validation", ali, records.Filing{IdempotencyKey: "k", Proposal: filing(t, "", "k").Proposal}, records.ErrInvalidFiling},
+		{"failed validation", ali, records.Filing{IdempotencyKey: "k", Proposal: filing(t, "", "k").Proposal, Validation: &failedV}, records.ErrInvalidFiling},
+		{"validation of another proposal", ali, records.Filing{IdempotencyKey: "k", Proposal: filing(t, "", "k").Proposal, Validation: &otherV}, records.ErrInvalidFiling},
+		{"not a proposal", ali, records.Filing{IdempotencyKey: "k", Proposal: []byte(`{"parcel_id": 7}`), Validation: filing(t, "", "k").Validation}, records.ErrInvalidFiling},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -436,7 +436,7 @@ func TestFileIdempotent(t *testing.T) {
 	other := *rep
 	other.Reference = "PR-other"
 	otherDoc := bytes.Replace(doc, []byte(rep.Reference), []byte(other.Reference), 1)
-	if _, _, err := st.File(t.Context(), ali, applications.Filing{IdempotencyKey: "retry", Proposal: otherDoc, Validation: &other}); !errors.Is(err, applications.ErrKeyReused) {
+	if _, _, err := st.File(t.Context(), ali, records.Filing{IdempotencyKey: "retry", Proposal: otherDoc, Validation: &other}); !errors.Is(err, records.ErrKeyReused) {
 		t.Errorf("key reused for another proposal: %v", err)
 	}
 
@@ -478,7 +478,7 @@ func TestVerifyDetects(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			st, pool := newStore(t)
 			app := mustFile(t, st, ali, filing(t, "", "k"))
-			for _, to := range pathTo[applications.CompletionCertificate] {
+			for _, to := range pathTo[records.CompletionCertificate] {
 				mustMove(t, st, app.ID, staff, to, "ok")
 			}
 			mustVerify(t, st, 5)
@@ -519,7 +519,7 @@ func TestNothingHalfWritten(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if _, err := st.Transition(t.Context(), app.ID, staff, applications.UnderReview, ""); err == nil {
+			if _, err := st.Transition(t.Context(), app.ID, staff, records.UnderReview, ""); err == nil {
 				t.Fatal("the injected failure did not fail the transition")
 			}
 			if _, _, err := st.File(t.Context(), ali, filing(t, "", "k2")); err == nil {

@@ -1,4 +1,4 @@
-package applications
+package records
 
 // State is where an application stands.
 type State string
