@@ -15,12 +15,12 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/parvaneh/parvaneh/records"
 	"github.com/parvaneh/parvaneh/examples"
 	"github.com/parvaneh/parvaneh/internal/pgtest"
 	"github.com/parvaneh/parvaneh/layers"
 	"github.com/parvaneh/parvaneh/layers/memstore"
 	"github.com/parvaneh/parvaneh/permits"
+	"github.com/parvaneh/parvaneh/records"
 	"github.com/parvaneh/parvaneh/rules"
 )
 
