@@ -7,44 +7,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/parvaneh/parvaneh/layers"
 	"github.com/parvaneh/parvaneh/permits"
 	"github.com/parvaneh/parvaneh/rules"
 )
-
-// Errors, wrapped in what was being done. ErrNotFound is layers.ErrNotFound,
-// so callers map one not-found; a database that cannot be reached is
-// layers.ErrUnavailable.
-var (
-	// ErrNotFound: no such application (or none the actor may see).
-	ErrNotFound = layers.ErrNotFound
-	// ErrForbidden: the actor's role may not do this.
-	ErrForbidden = errors.New("forbidden for this role")
-	// ErrBadTransition: the application cannot move from its state to the
-	// one asked (or the move lacks its reason).
-	ErrBadTransition = errors.New("transition not allowed")
-	// ErrInvalidFiling: the filing is incomplete or inconsistent (no key,
-	// an unreadable proposal, a validation of another proposal or one
-	// that failed).
-	ErrInvalidFiling = errors.New("invalid filing")
-	// ErrKeyReused: the idempotency key was used by this applicant for
-	// another proposal.
-	ErrKeyReused = errors.New("idempotency key already used for another proposal")
-)
-
-// MaxKeyBytes bounds an idempotency key.
-const MaxKeyBytes = 200
 
 // Application is a permit application as recorded.
 type Application struct {
@@ -96,31 +67,6 @@ type Filing struct {
 	Validation *permits.Validation
 }
 
-// Store keeps applications and the audit log. It is safe for concurrent use.
-type Store struct {
-	pool *pgxpool.Pool
-}
-
-// New returns a store on pool, a database migrated by package migrations.
-func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
-
-// Open returns a store with its own pool on the database at databaseURL
-// (postgres://…); Close closes it.
-func Open(ctx context.Context, databaseURL string) (*Store, error) {
-	cfg, err := pgxpool.ParseConfig(databaseURL)
-	if err != nil {
-		// The URL may hold a password: say what is wrong, not what it is.
-		return nil, errors.New("records: parsing the database URL: malformed URL")
-	}
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		return nil, wrapErr("opening the connection pool", err)
-	}
-	return &Store{pool: pool}, nil
-}
-
-// Close closes the store's pool.
-func (s *Store) Close() { s.pool.Close() }
 
 // The applications' SQL.
 const (
@@ -135,6 +81,12 @@ RETURNING id`
 	selectApp   = `SELECT ` + appColumns + ` FROM applications WHERE id = $1`
 	lockApp     = selectApp + ` FOR UPDATE`
 	updateState = `UPDATE applications SET state = $2, permit = coalesce($3, permit), updated_at = $4 WHERE id = $1`
+	// listApps keeps, for an applicant ($5), their applications, and for
+	// an engineer ($6) also those they filed; $5 empty lists all.
+	listApps = `SELECT ` + appColumns + ` FROM applications
+WHERE ($1 = '' OR state = $1) AND ($2 = '' OR parcel_id = $2) AND ($3 = 0 OR id < $3)
+    AND ($5 = '' OR applicant = $5 OR ($6 AND filed_by = $5))
+ORDER BY id DESC LIMIT $4`
 )
 
 // File records a filing by actor by and returns the application, with
@@ -165,38 +117,33 @@ func (s *Store) File(ctx context.Context, by Actor, f Filing) (app *Application,
 	}
 	sum := sha256.Sum256(f.Proposal)
 
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return nil, false, wrapErr("starting a filing", err)
-	}
-	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // after Commit a no-op
-
 	// ON CONFLICT waits for a concurrent filing of the same key to commit
 	// and then inserts nothing: exactly one of them files.
-	var id int64
-	err = tx.QueryRow(ctx, insertApp, applicant, by.User, f.IdempotencyKey, sum[:], parcelID,
-		v.Reference, v.Plan.ID, v.RulePack.ID, v.RulePack.Version, f.Proposal, validation).Scan(&id)
-	if errors.Is(err, pgx.ErrNoRows) {
-		app, err := s.existing(ctx, tx, applicant, f.IdempotencyKey, sum[:])
-		return app, false, err
-	}
+	err = s.inTx(ctx, "a filing", func(tx pgx.Tx) error {
+		var id int64
+		err := tx.QueryRow(ctx, insertApp, applicant, by.User, f.IdempotencyKey, sum[:], parcelID,
+			v.Reference, v.Plan.ID, v.RulePack.ID, v.RulePack.Version, f.Proposal, validation).Scan(&id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			app, err = s.existing(ctx, tx, applicant, f.IdempotencyKey, sum[:])
+			return err
+		}
+		if err != nil {
+			return wrapErr("filing an application", err)
+		}
+		if _, err := appendEntry(ctx, tx, by, ActionFiled, subjectOf(id), filedDetail{
+			Applicant: applicant, IdempotencyKey: f.IdempotencyKey, ProposalSHA256: fmt.Sprintf("%x", sum),
+			ParcelID: parcelID, PlanVersionID: v.Plan.ID, RulePack: v.RulePack, DuesTotal: v.DuesTotal,
+		}); err != nil {
+			return err
+		}
+		filed = true
+		app, err = getApp(ctx, tx, selectApp, id)
+		return err
+	})
 	if err != nil {
-		return nil, false, wrapErr("filing an application", err)
-	}
-	subject := subjectOf(id)
-	if _, err := appendEntry(ctx, tx, by, ActionFiled, subject, filedDetail{
-		Applicant: applicant, IdempotencyKey: f.IdempotencyKey, ProposalSHA256: fmt.Sprintf("%x", sum),
-		ParcelID: parcelID, PlanVersionID: v.Plan.ID, RulePack: v.RulePack, DuesTotal: v.DuesTotal,
-	}); err != nil {
 		return nil, false, err
 	}
-	if app, err = getApp(ctx, tx, selectApp, id); err != nil {
-		return nil, false, err
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return nil, false, wrapErr("committing "+subject, err)
-	}
-	return app, true, nil
+	return app, filed, nil
 }
 
 // filedDetail is the audit detail of a filing.
@@ -213,11 +160,10 @@ type filedDetail struct {
 // checkFiling refuses an incomplete or inconsistent filing and returns the
 // proposal's parcel id.
 func checkFiling(f Filing) (string, error) {
+	if err := checkKey(f.IdempotencyKey); err != nil {
+		return "", err
+	}
 	switch {
-	case f.IdempotencyKey == "":
-		return "", fmt.Errorf("%w: no idempotency key", ErrInvalidFiling)
-	case len(f.IdempotencyKey) > MaxKeyBytes:
-		return "", fmt.Errorf("%w: the idempotency key is longer than %d bytes", ErrInvalidFiling, MaxKeyBytes)
 	case f.Validation == nil:
 		return "", fmt.Errorf("%w: no validation report", ErrInvalidFiling)
 	case !f.Validation.Passed:
@@ -269,6 +215,26 @@ func (s *Store) Get(ctx context.Context, by Actor, id int64) (*Application, erro
 	return app, nil
 }
 
+// Applications lists the applications by may see (as Get decides), newest
+// first.
+func (s *Store) Applications(ctx context.Context, by Actor, q Query) ([]Application, error) {
+	if q.State != "" && !State(q.State).valid() {
+		return nil, &FieldError{Field: "state", Err: fmt.Errorf("%w: %q is not an application state", ErrInvalidQuery, q.State)}
+	}
+	var who string
+	switch {
+	case by.Role == RoleApplicant, by.Role == RoleEngineer:
+		who = by.User
+	case !mayReadAll[by.Role]:
+		return nil, fmt.Errorf("records: listing applications as %s: %w", by.Role, ErrForbidden)
+	}
+	rows, err := s.pool.Query(ctx, listApps, q.State, q.ParcelID, q.Before, q.limit(), who, by.Role == RoleEngineer)
+	if err != nil {
+		return nil, wrapErr("listing applications", err)
+	}
+	return collect(rows, "listing applications", func(r pgx.Rows) (*Application, error) { return scanApp(r) })
+}
+
 func maySee(by Actor, app *Application) bool {
 	switch by.Role {
 	case RoleApplicant:
@@ -299,55 +265,52 @@ func (s *Store) Transition(ctx context.Context, id int64, by Actor, to State, re
 	if !to.valid() {
 		return nil, fmt.Errorf("records: moving %s to %q: %w: no such state", subject, to, ErrBadTransition)
 	}
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return nil, wrapErr("starting a transition", err)
-	}
-	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // after Commit a no-op
-
-	// The row lock makes concurrent moves of one application take turns,
-	// each seeing the state the one before left.
-	app, err := getApp(ctx, tx, lockApp, id)
-	if err != nil {
-		return nil, err
-	}
-	doing := fmt.Sprintf("moving %s from %s to %s", subject, app.State, to)
-	t, ok := findTransition(app.State, to)
-	switch {
-	case !ok:
-		return nil, fmt.Errorf("records: %s: %w", doing, ErrBadTransition)
-	case by.Role != t.by:
-		return nil, fmt.Errorf("records: %s as %s: %w (only %s may)", doing, by.Role, ErrForbidden, t.by)
-	case t.needsReason && strings.TrimSpace(reason) == "":
-		return nil, fmt.Errorf("records: %s: %w: a reason is required", doing, ErrBadTransition)
-	}
-	detail := transitionDetail{From: app.State, To: to, Reason: reason}
-	var permit []byte
-	if to == PermitIssued {
-		// now() is the transaction's start: the permit and the audit
-		// entry carry the same time.
-		var at time.Time
-		if err := tx.QueryRow(ctx, `SELECT now()`).Scan(&at); err != nil {
-			return nil, wrapErr(doing, err)
+	var app *Application
+	err := s.inTx(ctx, "moving "+subject, func(tx pgx.Tx) error {
+		// The row lock makes concurrent moves of one application take
+		// turns, each seeing the state the one before left.
+		var err error
+		if app, err = getApp(ctx, tx, lockApp, id); err != nil {
+			return err
 		}
-		p := freeze(app.Validation, by.User, at.UTC().Truncate(time.Microsecond))
-		if permit, err = json.Marshal(p); err != nil {
-			return nil, fmt.Errorf("records: %s: encoding the permit: %w", doing, err)
+		doing := fmt.Sprintf("moving %s from %s to %s", subject, app.State, to)
+		t, ok := findTransition(app.State, to)
+		switch {
+		case !ok:
+			return fmt.Errorf("records: %s: %w", doing, ErrBadTransition)
+		case by.Role != t.by:
+			return fmt.Errorf("records: %s as %s: %w (only %s may)", doing, by.Role, ErrForbidden, t.by)
+		case t.needsReason && strings.TrimSpace(reason) == "":
+			return fmt.Errorf("records: %s: %w", doing, &FieldError{Field: "reason",
+				Err: fmt.Errorf("%w: a reason is required", ErrBadTransition)})
 		}
-		detail.PermitSHA256 = fmt.Sprintf("%x", sha256.Sum256(permit))
-	}
-	at, err := appendEntry(ctx, tx, by, ActionTransition, subject, detail)
+		detail := transitionDetail{From: app.State, To: to, Reason: reason}
+		var permit []byte
+		if to == PermitIssued {
+			// now() is the transaction's start: the permit and the
+			// audit entry carry the same time.
+			var at time.Time
+			if err := tx.QueryRow(ctx, `SELECT now()`).Scan(&at); err != nil {
+				return wrapErr(doing, err)
+			}
+			p := freeze(app.Validation, by.User, at.UTC().Truncate(time.Microsecond))
+			if permit, err = json.Marshal(p); err != nil {
+				return fmt.Errorf("records: %s: encoding the permit: %w", doing, err)
+			}
+			detail.PermitSHA256 = fmt.Sprintf("%x", sha256.Sum256(permit))
+		}
+		at, err := appendEntry(ctx, tx, by, ActionTransition, subject, detail)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, updateState, id, string(to), permit, at); err != nil {
+			return wrapErr(doing, err)
+		}
+		app, err = getApp(ctx, tx, selectApp, id)
+		return err
+	})
 	if err != nil {
 		return nil, err
-	}
-	if _, err := tx.Exec(ctx, updateState, id, string(to), permit, at); err != nil {
-		return nil, wrapErr(doing, err)
-	}
-	if app, err = getApp(ctx, tx, selectApp, id); err != nil {
-		return nil, err
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return nil, wrapErr("committing "+doing, err)
 	}
 	return app, nil
 }
@@ -362,10 +325,6 @@ func freeze(v *permits.Validation, by string, at time.Time) Permit {
 // subjectOf names an application in the audit log.
 func subjectOf(id int64) string { return "application/" + strconv.FormatInt(id, 10) }
 
-// querier is a pool or a transaction.
-type querier interface {
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}
 
 func getApp(ctx context.Context, q querier, query string, id int64) (*Application, error) {
 	app, err := scanApp(q.QueryRow(ctx, query, id))
@@ -397,34 +356,3 @@ func scanApp(row pgx.Row, extra ...any) (*Application, error) {
 	return &a, nil
 }
 
-// wrapErr says what was being done and classifies err: no rows becomes
-// ErrNotFound, a database that cannot be reached layers.ErrUnavailable.
-func wrapErr(doing string, err error) error {
-	switch {
-	case errors.Is(err, pgx.ErrNoRows):
-		return fmt.Errorf("records: %s: %w", doing, ErrNotFound)
-	case unreachable(err):
-		return fmt.Errorf("records: %s: %w: %w", doing, layers.ErrUnavailable, err)
-	default:
-		return fmt.Errorf("records: %s: %w", doing, err)
-	}
-}
-
-// unreachable tells a failure of the database or the way to it (try again
-// later) from a failure of the request; layers/postgis classifies alike.
-func unreachable(err error) bool {
-	var connErr *pgconn.ConnectError
-	var netErr net.Error
-	var pgErr *pgconn.PgError
-	switch {
-	case errors.As(err, &connErr), errors.As(err, &netErr):
-		return true
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
-		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
-		return true
-	case errors.As(err, &pgErr):
-		c := pgErr.Code
-		return strings.HasPrefix(c, "08") || strings.HasPrefix(c, "53") || c == "57P01" || c == "57P02" || c == "57P03"
-	}
-	return false
-}

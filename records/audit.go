@@ -23,16 +23,48 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`
 	moveHead  = `UPDATE audit_head SET seq = $1, hash = $2`
 	readChain = `SELECT seq, at, actor, role, action, subject, detail::text, prev_hash, hash FROM audit_log ORDER BY seq`
 	readHead  = `SELECT seq, hash FROM audit_head`
-	// readRecorded sets each application beside what the log says of it:
-	// whether it was filed, the state its last transition reached, and
-	// the fingerprint of the permit it issued.
-	readRecorded = `SELECT a.id, a.state, coalesce(encode(sha256(convert_to(a.permit::text, 'UTF8')), 'hex'), ''),
-    EXISTS (SELECT FROM audit_log l WHERE l.subject = 'application/' || a.id AND l.action = '` + ActionFiled + `'),
-    coalesce((SELECT l.detail->>'to' FROM audit_log l WHERE l.subject = 'application/' || a.id
-        AND l.action = '` + ActionTransition + `' ORDER BY l.seq DESC LIMIT 1), 'submitted'),
-    coalesce((SELECT l.detail->>'permit_sha256' FROM audit_log l WHERE l.subject = 'application/' || a.id
-        AND l.action = '` + ActionTransition + `' AND l.detail->>'to' = 'permit_issued' ORDER BY l.seq DESC LIMIT 1), '')
-FROM applications a ORDER BY a.id`
+	// The record checks set each record beside what the log says of it and
+	// yield a row (subject, reason) for each that disagrees: an
+	// application not filed in the log, in another state than its last
+	// transition reached, or with another permit than the one issued; a
+	// case not opened in the log, in another state than its last entry
+	// says, or with a review, decision or closure other than the one
+	// logged; a certificate not issued in the log.
+	checkApplications = `WITH logged AS (
+    SELECT a.id, a.state, coalesce(encode(sha256(convert_to(a.permit::text, 'UTF8')), 'hex'), '') AS permit_sum,
+        EXISTS (SELECT FROM audit_log l WHERE l.subject = 'application/' || a.id AND l.action = '` + ActionFiled + `') AS filed,
+        coalesce((SELECT l.detail->>'to' FROM audit_log l WHERE l.subject = 'application/' || a.id
+            AND l.action = '` + ActionTransition + `' ORDER BY l.seq DESC LIMIT 1), 'submitted') AS logged_state,
+        coalesce((SELECT l.detail->>'permit_sha256' FROM audit_log l WHERE l.subject = 'application/' || a.id
+            AND l.action = '` + ActionTransition + `' AND l.detail->>'to' = 'permit_issued' ORDER BY l.seq DESC LIMIT 1), '') AS logged_permit
+    FROM applications a)
+SELECT 'application/' || id, CASE
+    WHEN NOT filed THEN 'its filing is not in the log'
+    WHEN state <> logged_state THEN format('it is %s but the log last moved it to %s', state, logged_state)
+    ELSE 'its permit is not the one the log recorded at issue' END
+FROM logged WHERE NOT filed OR state <> logged_state OR permit_sum <> logged_permit ORDER BY id`
+	checkCases = `WITH logged AS (
+    SELECT c.id, c.state,
+        encode(sha256(convert_to(c.review::text, 'UTF8')), 'hex') AS review_sum,
+        coalesce(encode(sha256(convert_to(c.decision::text, 'UTF8')), 'hex'), '') AS decision_sum,
+        coalesce(encode(sha256(convert_to(c.closure::text, 'UTF8')), 'hex'), '') AS closure_sum,
+        (SELECT l.detail->>'review_sha256' FROM audit_log l WHERE l.subject = 'case/' || c.id
+            AND l.action = '` + ActionCaseOpened + `' LIMIT 1) AS logged_review,
+        coalesce((SELECT l.detail->>'sha256' FROM audit_log l WHERE l.subject = 'case/' || c.id
+            AND l.action = '` + ActionCaseDecided + `' ORDER BY l.seq DESC LIMIT 1), '') AS logged_decision,
+        coalesce((SELECT l.detail->>'sha256' FROM audit_log l WHERE l.subject = 'case/' || c.id
+            AND l.action = '` + ActionCaseClosed + `' ORDER BY l.seq DESC LIMIT 1), '') AS logged_closure
+    FROM violation_cases c)
+SELECT 'case/' || id, CASE
+    WHEN logged_review IS NULL THEN 'its opening is not in the log'
+    WHEN review_sum <> logged_review THEN 'its review is not the one the log recorded at opening'
+    WHEN decision_sum <> logged_decision THEN 'its decision is not the one the log recorded'
+    ELSE 'its closure is not the one the log recorded' END
+FROM logged WHERE logged_review IS NULL OR review_sum <> logged_review
+    OR decision_sum <> logged_decision OR closure_sum <> logged_closure ORDER BY id`
+	checkCertificates = `SELECT 'certificate/' || c.id, 'its issue is not in the log' FROM certificates c
+WHERE NOT EXISTS (SELECT FROM audit_log l WHERE l.subject = 'certificate/' || c.id
+    AND l.action = '` + ActionCertificateIssued + `' AND l.detail->>'parcel_id' = c.parcel_id) ORDER BY c.id`
 	readTrail = `SELECT seq, at, actor, role, action, subject, detail::text, prev_hash, hash FROM audit_log WHERE subject = $1 ORDER BY seq`
 )
 
@@ -133,10 +165,10 @@ const maxBreaks = 100
 // that of its content (an edited entry), its seq follows the previous one
 // (a deleted or inserted entry), its prev_hash is the previous entry's hash
 // (a removed or reordered entry), and the last entry is the head (a removed
-// tail). Then every application must agree with the log: filed in it, in
-// the state its last transition reached, with the permit it issued (an
-// application edited behind the store's back). A broken chain is a report with OK false, not an error; the error
-// is for a log that could not be read.
+// tail). Then every record must agree with the log (checkApplications,
+// checkCases, checkCertificates): a record edited behind the store's back.
+// A broken chain is a report with OK false, not an error; the error is for
+// a log that could not be read.
 func (s *Store) Verify(ctx context.Context) (VerifyReport, error) {
 	var r VerifyReport
 	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
@@ -197,38 +229,26 @@ func (s *Store) Verify(ctx context.Context) (VerifyReport, error) {
 	return r, nil
 }
 
-// checkRecords adds to r every application that disagrees with the log.
+// checkRecords adds to r every record that disagrees with the log.
 func checkRecords(ctx context.Context, tx pgx.Tx, r *VerifyReport) error {
-	rows, err := tx.Query(ctx, readRecorded)
-	if err != nil {
-		return wrapErr("comparing the applications with the audit log", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var state, permitSum, loggedState, loggedSum string
-		var filed bool
-		if err := rows.Scan(&id, &state, &permitSum, &filed, &loggedState, &loggedSum); err != nil {
-			return wrapErr("comparing the applications with the audit log", err)
+	for _, query := range []string{checkApplications, checkCases, checkCertificates} {
+		rows, err := tx.Query(ctx, query)
+		if err != nil {
+			return wrapErr("comparing the records with the audit log", err)
 		}
-		subject := subjectOf(id)
-		var reason string
-		switch {
-		case !filed:
-			reason = "its filing is not in the log"
-		case state != loggedState:
-			reason = fmt.Sprintf("it is %s but the log last moved it to %s", state, loggedState)
-		case permitSum != loggedSum:
-			reason = "its permit is not the one the log recorded at issue"
-		default:
-			continue
+		breaks, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (ChainBreak, error) {
+			var b ChainBreak
+			err := row.Scan(&b.Subject, &b.Reason)
+			return b, err
+		})
+		if err != nil {
+			return wrapErr("comparing the records with the audit log", err)
 		}
-		if len(r.Problems) < maxBreaks {
-			r.Problems = append(r.Problems, ChainBreak{Subject: subject, Reason: reason})
+		for _, b := range breaks {
+			if len(r.Problems) < maxBreaks {
+				r.Problems = append(r.Problems, b)
+			}
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return wrapErr("comparing the applications with the audit log", err)
 	}
 	return nil
 }

@@ -1,0 +1,185 @@
+package records
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"syscall"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/parvaneh/parvaneh/layers"
+)
+
+// Errors, wrapped in what was being done. ErrNotFound is layers.ErrNotFound,
+// so callers map one not-found; a database that cannot be reached is
+// layers.ErrUnavailable.
+var (
+	// ErrNotFound: no such record (or none the actor may see).
+	ErrNotFound = layers.ErrNotFound
+	// ErrForbidden: the actor's role may not do this.
+	ErrForbidden = errors.New("forbidden for this role")
+	// ErrBadTransition: the record cannot move from its state to the one
+	// asked (or the move lacks its reason).
+	ErrBadTransition = errors.New("transition not allowed")
+	// ErrInvalidFiling: the filing is incomplete or inconsistent (no key,
+	// an unreadable proposal, a validation of another proposal or one
+	// that failed).
+	ErrInvalidFiling = errors.New("invalid filing")
+	// ErrKeyReused: the idempotency key was used by this user for another
+	// submission.
+	ErrKeyReused = errors.New("idempotency key already used for another submission")
+	// ErrInvalidQuery: a list was asked with a filter that cannot match.
+	ErrInvalidQuery = errors.New("invalid query")
+)
+
+// MaxKeyBytes bounds an idempotency key.
+const MaxKeyBytes = 200
+
+// Store keeps the records and the audit log. It is safe for concurrent use.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+// New returns a store on pool, a database migrated by package migrations.
+func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+
+// Open returns a store with its own pool on the database at databaseURL
+// (postgres://…); Close closes it.
+func Open(ctx context.Context, databaseURL string) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(databaseURL)
+	if err != nil {
+		// The URL may hold a password: say what is wrong, not what it is.
+		return nil, errors.New("records: parsing the database URL: malformed URL")
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, wrapErr("opening the connection pool", err)
+	}
+	return &Store{pool: pool}, nil
+}
+
+// Close closes the store's pool.
+func (s *Store) Close() { s.pool.Close() }
+
+// querier is a pool or a transaction.
+type querier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// wrapErr says what was being done and classifies err: no rows becomes
+// ErrNotFound, a database that cannot be reached layers.ErrUnavailable.
+func wrapErr(doing string, err error) error {
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return fmt.Errorf("records: %s: %w", doing, ErrNotFound)
+	case unreachable(err):
+		return fmt.Errorf("records: %s: %w: %w", doing, layers.ErrUnavailable, err)
+	default:
+		return fmt.Errorf("records: %s: %w", doing, err)
+	}
+}
+
+// unreachable tells a failure of the database or the way to it (try again
+// later) from a failure of the request; layers/postgis classifies alike.
+func unreachable(err error) bool {
+	var connErr *pgconn.ConnectError
+	var netErr net.Error
+	var pgErr *pgconn.PgError
+	switch {
+	case errors.As(err, &connErr), errors.As(err, &netErr):
+		return true
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
+		return true
+	case errors.As(err, &pgErr):
+		c := pgErr.Code
+		return strings.HasPrefix(c, "08") || strings.HasPrefix(c, "53") || c == "57P01" || c == "57P02" || c == "57P03"
+	}
+	return false
+}
+
+// Ping reports whether the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.pool.Ping(ctx); err != nil {
+		return wrapErr("pinging the database", err)
+	}
+	return nil
+}
+
+// inTx runs fn in a transaction and commits it; an error from fn (or a
+// panic) rolls everything back, so a refused or failed change writes
+// nothing, audit entry included.
+func (s *Store) inTx(ctx context.Context, doing string, fn func(tx pgx.Tx) error) error {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return wrapErr("starting "+doing, err)
+	}
+	// Rolled back even when ctx is cancelled; after Commit a no-op.
+	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return wrapErr("committing "+doing, err)
+	}
+	return nil
+}
+
+// checkKey refuses a missing or oversized idempotency key.
+func checkKey(key string) error {
+	switch {
+	case key == "":
+		return fmt.Errorf("%w: no idempotency key", ErrInvalidFiling)
+	case len(key) > MaxKeyBytes:
+		return fmt.Errorf("%w: the idempotency key is longer than %d bytes", ErrInvalidFiling, MaxKeyBytes)
+	}
+	return nil
+}
+
+// Query filters a list of records; the zero Query lists the newest.
+type Query struct {
+	// State and ParcelID keep only the records with that state or parcel.
+	State    string
+	ParcelID string
+	// Limit caps the records returned: 0 means DefaultLimit, at most
+	// MaxLimit.
+	Limit int
+	// Before continues a list: only records with a smaller id.
+	Before int64
+}
+
+// The sizes of a list.
+const (
+	DefaultLimit = 100
+	MaxLimit     = 500
+)
+
+func (q Query) limit() int {
+	if q.Limit <= 0 {
+		return DefaultLimit
+	}
+	return min(q.Limit, MaxLimit)
+}
+
+// collect scans every row with scan.
+func collect[T any](rows pgx.Rows, doing string, scan func(pgx.Rows) (*T, error)) ([]T, error) {
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, wrapErr(doing, err)
+		}
+		out = append(out, *v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrapErr(doing, err)
+	}
+	return out, nil
+}
