@@ -67,7 +67,6 @@ type Filing struct {
 	Validation *permits.Validation
 }
 
-
 // The applications' SQL.
 const (
 	appColumns = `id, applicant, filed_by, idempotency_key, coalesce(parcel_id, ''), reference, state,
@@ -325,7 +324,6 @@ func freeze(v *permits.Validation, by string, at time.Time) Permit {
 // subjectOf names an application in the audit log.
 func subjectOf(id int64) string { return "application/" + strconv.FormatInt(id, 10) }
 
-
 func getApp(ctx context.Context, q querier, query string, id int64) (*Application, error) {
 	app, err := scanApp(q.QueryRow(ctx, query, id))
 	if err != nil {
@@ -355,4 +353,3 @@ func scanApp(row pgx.Row, extra ...any) (*Application, error) {
 	}
 	return &a, nil
 }
-
