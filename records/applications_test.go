@@ -44,35 +44,43 @@ type sample struct {
 	rep *permits.Validation
 }
 
-// validated reads the example proposal and validates it against the sample
-// city in the embedded store, once for the whole test binary: a real
-// report, as the API will file it.
-var validated = sync.OnceValues(func() (sample, error) {
+// sampleService answers for the sample city from the embedded store, once
+// for the whole test binary: real validations and reviews, as the API
+// records them.
+var sampleService = sync.OnceValues(func() (*permits.Service, error) {
 	ctx := context.Background()
-	doc, err := os.ReadFile(proposalFile)
-	if err != nil {
-		return sample{}, err
-	}
 	b, err := layers.ReadBundle(examples.Nemuneh())
 	if err != nil {
-		return sample{}, err
+		return nil, err
 	}
 	st := memstore.New()
 	v, err := st.Import(ctx, b)
 	if err != nil {
-		return sample{}, err
+		return nil, err
 	}
 	pack, err := rules.Bundled("nemuneh")
 	if err != nil {
+		return nil, err
+	}
+	return permits.NewService(st, permits.PackSet{"nemuneh": pack}, v.Municipality,
+		func() time.Time { return time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC) }), nil
+})
+
+// validated reads the example proposal and validates it.
+var validated = sync.OnceValues(func() (sample, error) {
+	svc, err := sampleService()
+	if err != nil {
 		return sample{}, err
 	}
-	svc := permits.NewService(st, permits.PackSet{"nemuneh": pack}, v.Municipality,
-		func() time.Time { return time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC) })
+	doc, err := os.ReadFile(proposalFile)
+	if err != nil {
+		return sample{}, err
+	}
 	p, err := permits.ParseProposal(doc)
 	if err != nil {
 		return sample{}, err
 	}
-	rep, err := svc.Validate(ctx, p)
+	rep, err := svc.Validate(context.Background(), p)
 	if err != nil {
 		return sample{}, err
 	}
