@@ -99,3 +99,26 @@ func TestMemoryBudget(t *testing.T) {
 	}
 	golden(t, "testdata/runtime/memory.golden", err.Error()+"\n")
 }
+
+// TestMissingRow: a zone code the pack's zone table lacks fails every job
+// with a *MissingRowError naming the table and the code, whichever way the
+// row is read (the typed column call or expr's own).
+func TestMissingRow(t *testing.T) {
+	p, err := Bundled("nemuneh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	site := Site{A: 300, N: 300, S: 12, Governing: "R999", HasValueBlock: true, P: 1000, TXr: 1000, TXc: 1000,
+		Zones: []ZoneShare{{Code: "R999", Area: 300, Fraction: 1}}}
+	jobs := map[string]func() error{
+		"estimate":   func() error { _, err := p.Estimate(site); return err },
+		"validate":   func() error { _, err := p.Validate(site, Proposal{Floors: []Floor{{Level: 1, ResidentialArea: 100}}}); return err },
+		"violations": func() error { _, err := p.Violations(site, nil, Survey{Floors: 2, ResidentialArea: 100}); return err },
+	}
+	for name, run := range jobs {
+		var mr *MissingRowError
+		if err := run(); !errors.As(err, &mr) || mr.Table != "zone" || mr.Key != "R999" {
+			t.Errorf("%s: %v, want a *MissingRowError for zone R999", name, err)
+		}
+	}
+}

@@ -28,6 +28,16 @@ var columnTypes = map[string]reflect.Type{
 	"flag":   reflect.TypeOf(false),
 }
 
+// MissingRowError is a keyed table asked for a row it does not have: the
+// plan data names a key (a zone code, say) that the pack has no rules for.
+// The pack and the plan disagree, not the caller; it is its own error type
+// so that answers can say which key and table, and to whom it falls.
+type MissingRowError struct {
+	Table, Key string
+}
+
+func (e *MissingRowError) Error() string { return fmt.Sprintf("table %s has no row %q", e.Table, e.Key) }
+
 type table struct {
 	name      string
 	label     label
@@ -91,7 +101,7 @@ func (t *table) columnFunctions() []function {
 		lookup := func(key string) (any, error) {
 			v, ok := cells[key]
 			if !ok {
-				return nil, fmt.Errorf("table %s has no row %q", t.name, key)
+				return nil, &MissingRowError{Table: t.name, Key: key}
 			}
 			return v, nil
 		}
@@ -134,7 +144,7 @@ func (t *table) function() function {
 			key, _ := k.(string)
 			row, ok := t.rows[key]
 			if !ok {
-				return nil, fmt.Errorf("table %s has no row %q", t.name, key)
+				return nil, &MissingRowError{Table: t.name, Key: key}
 			}
 			return row, nil
 		}, types: []any{funcOf([]reflect.Type{stringType}, t.rowType)}}
