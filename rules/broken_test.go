@@ -111,8 +111,11 @@ func TestMissingRow(t *testing.T) {
 	site := Site{A: 300, N: 300, S: 12, Governing: "R999", HasValueBlock: true, P: 1000, TXr: 1000, TXc: 1000,
 		Zones: []ZoneShare{{Code: "R999", Area: 300, Fraction: 1}}}
 	jobs := map[string]func() error{
-		"estimate":   func() error { _, err := p.Estimate(site); return err },
-		"validate":   func() error { _, err := p.Validate(site, Proposal{Floors: []Floor{{Level: 1, ResidentialArea: 100}}}); return err },
+		"estimate": func() error { _, err := p.Estimate(site); return err },
+		"validate": func() error {
+			_, err := p.Validate(site, Proposal{Floors: []Floor{{Level: 1, ResidentialArea: 100}}})
+			return err
+		},
 		"violations": func() error { _, err := p.Violations(site, nil, Survey{Floors: 2, ResidentialArea: 100}); return err },
 	}
 	for name, run := range jobs {

@@ -36,7 +36,9 @@ type MissingRowError struct {
 	Table, Key string
 }
 
-func (e *MissingRowError) Error() string { return fmt.Sprintf("table %s has no row %q", e.Table, e.Key) }
+func (e *MissingRowError) Error() string {
+	return fmt.Sprintf("table %s has no row %q", e.Table, e.Key)
+}
 
 type table struct {
 	name      string
