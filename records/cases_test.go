@@ -289,7 +289,9 @@ func TestCertificateRacesCase(t *testing.T) {
 		f := caseFiling(t, shopsEnlarged, key)
 		var wg sync.WaitGroup
 		var certErr error
-		wg.Go(func() { _, _, certErr = st.IssueCertificate(t.Context(), staff, records.CertificateRequest{ParcelID: "105/2", IdempotencyKey: key}) })
+		wg.Go(func() {
+			_, _, certErr = st.IssueCertificate(t.Context(), staff, records.CertificateRequest{ParcelID: "105/2", IdempotencyKey: key})
+		})
 		wg.Go(func() { mustOpen(t, st, f) })
 		wg.Wait()
 		if certErr != nil && !errors.Is(certErr, records.ErrOpenCase) {

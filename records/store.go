@@ -4,16 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net"
-	"strings"
-	"syscall"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/parvaneh/parvaneh/layers"
+	"github.com/parvaneh/parvaneh/layers/postgis"
 )
 
 // Errors, wrapped in what was being done. ErrNotFound is layers.ErrNotFound,
@@ -72,37 +68,9 @@ type querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-// wrapErr says what was being done and classifies err: no rows becomes
-// ErrNotFound, a database that cannot be reached layers.ErrUnavailable.
-func wrapErr(doing string, err error) error {
-	switch {
-	case errors.Is(err, pgx.ErrNoRows):
-		return fmt.Errorf("records: %s: %w", doing, ErrNotFound)
-	case unreachable(err):
-		return fmt.Errorf("records: %s: %w: %w", doing, layers.ErrUnavailable, err)
-	default:
-		return fmt.Errorf("records: %s: %w", doing, err)
-	}
-}
-
-// unreachable tells a failure of the database or the way to it (try again
-// later) from a failure of the request; layers/postgis classifies alike.
-func unreachable(err error) bool {
-	var connErr *pgconn.ConnectError
-	var netErr net.Error
-	var pgErr *pgconn.PgError
-	switch {
-	case errors.As(err, &connErr), errors.As(err, &netErr):
-		return true
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
-		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
-		return true
-	case errors.As(err, &pgErr):
-		c := pgErr.Code
-		return strings.HasPrefix(c, "08") || strings.HasPrefix(c, "53") || c == "57P01" || c == "57P02" || c == "57P03"
-	}
-	return false
-}
+// wrapErr says what was being done and classifies err as the plan store
+// does: no rows is ErrNotFound, a database out of reach layers.ErrUnavailable.
+func wrapErr(doing string, err error) error { return postgis.Wrap("records", doing, err) }
 
 // Ping reports whether the database answers.
 func (s *Store) Ping(ctx context.Context) error {

@@ -87,16 +87,20 @@ func (s *Store) failed(doing string, err error) error {
 	return err
 }
 
-// wrapErr says what was being done and classifies err: no rows becomes
-// layers.ErrNotFound, a database that cannot be reached layers.ErrUnavailable.
-func wrapErr(doing string, err error) error {
+func wrapErr(doing string, err error) error { return Wrap("postgis", doing, err) }
+
+// Wrap says what package pkg was doing and classifies err, for every
+// package that keeps its data in PostgreSQL: no rows becomes
+// layers.ErrNotFound, a database that cannot be reached (try again later)
+// layers.ErrUnavailable.
+func Wrap(pkg, doing string, err error) error {
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
-		return fmt.Errorf("postgis: %s: %w", doing, layers.ErrNotFound)
+		return fmt.Errorf("%s: %s: %w", pkg, doing, layers.ErrNotFound)
 	case unreachable(err):
-		return fmt.Errorf("postgis: %s: %w: %w", doing, layers.ErrUnavailable, err)
+		return fmt.Errorf("%s: %s: %w: %w", pkg, doing, layers.ErrUnavailable, err)
 	default:
-		return fmt.Errorf("postgis: %s: %w", doing, err)
+		return fmt.Errorf("%s: %s: %w", pkg, doing, err)
 	}
 }
 
