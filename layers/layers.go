@@ -163,3 +163,32 @@ type PlanVersion struct {
 	// geometry outside it is outside the municipality.
 	Extent geom.Envelope `json:"-"`
 }
+
+// Version returns the plan version the manifest describes, before a store
+// numbers it (ID, Seq, ImportedAt) and measures its Extent.
+func (m Manifest) Version() PlanVersion {
+	return PlanVersion{
+		Municipality:   m.Municipality,
+		MunicipalityFa: m.MunicipalityFa,
+		Label:          m.PlanVersion,
+		EffectiveFrom:  m.EffectiveFrom,
+		MeasureSRID:    m.MeasureSRID,
+		RulePack:       m.RulePack,
+	}
+}
+
+// InForce returns the version in force on a date among one municipality's
+// versions in ascending Seq: the latest EffectiveFrom not after asOf, the
+// higher Seq of a tie. false when none was in force yet.
+func InForce(versions []PlanVersion, asOf time.Time) (PlanVersion, bool) {
+	var best *PlanVersion
+	for i := range versions { // Seq ascends, so !Before keeps the later of a tie
+		if v := &versions[i]; !v.EffectiveFrom.After(asOf) && (best == nil || !v.EffectiveFrom.Before(best.EffectiveFrom)) {
+			best = v
+		}
+	}
+	if best == nil {
+		return PlanVersion{}, false
+	}
+	return *best, true
+}

@@ -112,17 +112,12 @@ func (s *Store) VersionAsOf(ctx context.Context, municipality string, asOf time.
 	if err != nil {
 		return layers.PlanVersion{}, err
 	}
-	var best *layers.PlanVersion
-	for i := range vs { // Seq ascends, so !Before keeps the later of a tie
-		if v := &vs[i]; !v.EffectiveFrom.After(asOf) && (best == nil || !v.EffectiveFrom.Before(best.EffectiveFrom)) {
-			best = v
-		}
-	}
-	if best == nil {
-		return layers.PlanVersion{}, fmt.Errorf("plan of %q in force on %s: %w",
+	v, ok := layers.InForce(vs, asOf)
+	if !ok {
+		return v, fmt.Errorf("plan of %q in force on %s: %w",
 			municipality, asOf.Format(time.DateOnly), layers.ErrNotFound)
 	}
-	return *best, nil
+	return v, nil
 }
 
 // version finds an imported version by ID.

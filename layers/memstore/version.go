@@ -135,15 +135,7 @@ func (ly *layer[T]) features(env geom.Envelope, limit int) []layers.Feature {
 // newVersion copies and indexes a bundle; the caller numbers it (ID, Seq,
 // ImportedAt).
 func newVersion(b *layers.Bundle) (*version, error) {
-	m := b.Manifest
-	v := &version{pv: layers.PlanVersion{
-		Municipality:   m.Municipality,
-		MunicipalityFa: m.MunicipalityFa,
-		Label:          m.PlanVersion,
-		EffectiveFrom:  m.EffectiveFrom,
-		MeasureSRID:    m.MeasureSRID,
-		RulePack:       m.RulePack,
-	}}
+	v := &version{pv: b.Manifest.Version()}
 	var err error
 	if v.parcels, err = newLayer(parcelKind, b.Parcels); err != nil {
 		return nil, err
@@ -188,11 +180,6 @@ func clonePtr[T any](p *T) *T {
 
 func same[T any](x T) T { return x }
 
-// The kinds below also fix Feature.Properties: the contract's property names,
-// typed as in the bundle (text string, measures float64, money int64,
-// max_floors int, no_build bool, always present); an optional text or number
-// appears only when set.
-
 var parcelKind = kind[layers.Parcel]{
 	layer: layers.Parcels,
 	id:    func(p layers.Parcel) string { return p.ID },
@@ -201,56 +188,33 @@ var parcelKind = kind[layers.Parcel]{
 		p.RegisteredArea = clonePtr(p.RegisteredArea)
 		return p
 	},
-	feature: func(p layers.Parcel) layers.Feature {
-		props := map[string]any{"parcel_id": p.ID}
-		if p.RegisteredArea != nil {
-			props["registered_area_m2"] = *p.RegisteredArea
-		}
-		setText(props, "address", p.Address)
-		setText(props, "address_fa", p.AddressFa)
-		return layers.Feature{Layer: layers.Parcels, ID: p.ID, Properties: props, Geom: p.Geom}
-	},
+	feature: layers.Parcel.Feature,
 }
 
 var masterKind = kind[layers.MasterZone]{
-	layer: layers.MasterPlan,
-	id:    func(z layers.MasterZone) string { return z.ID },
-	geom:  func(z layers.MasterZone) geom.MultiPolygon { return z.Geom },
-	clone: same[layers.MasterZone],
-	feature: func(z layers.MasterZone) layers.Feature {
-		props := map[string]any{"zone_id": z.ID, "land_use": z.LandUse, "density_band": z.DensityBand}
-		setText(props, "name", z.Name)
-		setText(props, "name_fa", z.NameFa)
-		return layers.Feature{Layer: layers.MasterPlan, ID: z.ID, Properties: props, Geom: z.Geom}
-	},
+	layer:   layers.MasterPlan,
+	id:      func(z layers.MasterZone) string { return z.ID },
+	geom:    func(z layers.MasterZone) geom.MultiPolygon { return z.Geom },
+	clone:   same[layers.MasterZone],
+	feature: layers.MasterZone.Feature,
 	prepare: true,
 }
 
 var detailedKind = kind[layers.DetailedZone]{
-	layer: layers.DetailedPlan,
-	id:    func(z layers.DetailedZone) string { return z.ID },
-	geom:  func(z layers.DetailedZone) geom.MultiPolygon { return z.Geom },
-	clone: same[layers.DetailedZone],
-	feature: func(z layers.DetailedZone) layers.Feature {
-		props := map[string]any{"zone_id": z.ID, "code": z.Code}
-		setText(props, "name", z.Name)
-		setText(props, "name_fa", z.NameFa)
-		return layers.Feature{Layer: layers.DetailedPlan, ID: z.ID, Properties: props, Geom: z.Geom}
-	},
+	layer:   layers.DetailedPlan,
+	id:      func(z layers.DetailedZone) string { return z.ID },
+	geom:    func(z layers.DetailedZone) geom.MultiPolygon { return z.Geom },
+	clone:   same[layers.DetailedZone],
+	feature: layers.DetailedZone.Feature,
 	prepare: true,
 }
 
 var streetKind = kind[layers.Street]{
-	layer: layers.Streets,
-	id:    func(s layers.Street) string { return s.ID },
-	geom:  func(s layers.Street) geom.MultiPolygon { return s.Geom },
-	clone: same[layers.Street],
-	feature: func(s layers.Street) layers.Feature {
-		props := map[string]any{"street_id": s.ID, "width_m": s.Width, "planned_width_m": s.PlannedWidth}
-		setText(props, "name", s.Name)
-		setText(props, "name_fa", s.NameFa)
-		return layers.Feature{Layer: layers.Streets, ID: s.ID, Properties: props, Geom: s.Geom}
-	},
+	layer:   layers.Streets,
+	id:      func(s layers.Street) string { return s.ID },
+	geom:    func(s layers.Street) geom.MultiPolygon { return s.Geom },
+	clone:   same[layers.Street],
+	feature: layers.Street.Feature,
 	prepare: true,
 }
 
@@ -263,39 +227,17 @@ var overlayKind = kind[layers.Overlay]{
 		o.MaxFloors = clonePtr(o.MaxFloors)
 		return o
 	},
-	feature: func(o layers.Overlay) layers.Feature {
-		props := map[string]any{"overlay_id": o.ID, "kind": o.Kind}
-		if o.MaxHeight != nil {
-			props["max_height_m"] = *o.MaxHeight
-		}
-		if o.MaxFloors != nil {
-			props["max_floors"] = *o.MaxFloors
-		}
-		props["no_build"] = o.NoBuild
-		setText(props, "name", o.Name)
-		setText(props, "name_fa", o.NameFa)
-		return layers.Feature{Layer: layers.Overlays, ID: o.ID, Properties: props, Geom: o.Geom}
-	},
+	feature: layers.Overlay.Feature,
 	prepare: true,
 }
 
 var blockKind = kind[layers.ValueBlock]{
-	layer: layers.ValueBlocks,
-	id:    func(b layers.ValueBlock) string { return b.ID },
-	geom:  func(b layers.ValueBlock) geom.MultiPolygon { return b.Geom },
-	clone: same[layers.ValueBlock],
-	feature: func(b layers.ValueBlock) layers.Feature {
-		props := map[string]any{"block_id": b.ID, "p_value": b.P,
-			"tx_value_residential": b.TxResidential, "tx_value_commercial": b.TxCommercial}
-		return layers.Feature{Layer: layers.ValueBlocks, ID: b.ID, Properties: props, Geom: b.Geom}
-	},
+	layer:   layers.ValueBlocks,
+	id:      func(b layers.ValueBlock) string { return b.ID },
+	geom:    func(b layers.ValueBlock) geom.MultiPolygon { return b.Geom },
+	clone:   same[layers.ValueBlock],
+	feature: layers.ValueBlock.Feature,
 	prepare: true,
-}
-
-func setText(props map[string]any, key, val string) {
-	if val != "" {
-		props[key] = val
-	}
 }
 
 // prepared guards a prepared geometry: the JTS port fills its caches (the

@@ -48,15 +48,8 @@ func (s *Store) Import(ctx context.Context, b *layers.Bundle) (layers.PlanVersio
 func (s *Store) ImportWithProgress(ctx context.Context, b *layers.Bundle, progress func(written int)) (layers.PlanVersion, error) {
 	m := b.Manifest
 	tables := tablesOf(b)
-	pv := layers.PlanVersion{
-		Municipality:   m.Municipality,
-		MunicipalityFa: m.MunicipalityFa,
-		Label:          m.PlanVersion,
-		EffectiveFrom:  m.EffectiveFrom,
-		MeasureSRID:    m.MeasureSRID,
-		RulePack:       m.RulePack,
-		Extent:         extent(tables),
-	}
+	pv := m.Version()
+	pv.Extent = extent(tables)
 	lo, hi, hasExtent := pv.Extent.MinMaxXYs()
 	extentArgs := []any{nil, nil, nil, nil}
 	if hasExtent {

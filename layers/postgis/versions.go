@@ -141,15 +141,9 @@ func (s *Store) VersionAsOf(ctx context.Context, municipality string, asOf time.
 	if err != nil {
 		return layers.PlanVersion{}, s.failed(doing(), err)
 	}
-	var best *layers.PlanVersion
-	vs := snap.byMuni[municipality]
-	for i := range vs { // Seq ascends, so !Before keeps the later of a tie
-		if v := &vs[i]; !v.EffectiveFrom.After(asOf) && (best == nil || !v.EffectiveFrom.Before(best.EffectiveFrom)) {
-			best = v
-		}
+	v, ok := layers.InForce(snap.byMuni[municipality], asOf)
+	if !ok {
+		return v, fmt.Errorf("postgis: %s: %w", doing(), layers.ErrNotFound)
 	}
-	if best == nil {
-		return layers.PlanVersion{}, fmt.Errorf("postgis: %s: %w", doing(), layers.ErrNotFound)
-	}
-	return *best, nil
+	return v, nil
 }
