@@ -39,21 +39,39 @@ func NewGuard(v Verifier, refuse func(c *gin.Context, err error)) (*Guard, error
 // permission lets a request without a token through; a token that is sent
 // must still be valid, so a client is never silently treated as anonymous.
 func (g *Guard) Require(p Permission) gin.HandlerFunc {
+	return g.check(p.Public(), func(c Claims) error {
+		if !c.Role.Can(p) {
+			return fmt.Errorf("%w: %s may not %s", ErrForbidden, c.Role, p)
+		}
+		return nil
+	})
+}
+
+// Authenticated returns the middleware for a route open to every valid
+// token, whatever its role (a caller asking who they are).
+func (g *Guard) Authenticated() gin.HandlerFunc {
+	return g.check(false, func(Claims) error { return nil })
+}
+
+// check lets a request through when it has a valid token that allow
+// accepts, or no token at all when public.
+func (g *Guard) check(public bool, allow func(Claims) error) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		claims, err := g.authenticate(c.Request)
 		switch {
-		case errors.Is(err, ErrNoToken) && p.Public():
+		case errors.Is(err, ErrNoToken) && public:
 		case err != nil:
 			// RFC 6750 §3: a 401 names the scheme the client should use.
 			c.Header("WWW-Authenticate", `Bearer realm="parvaneh"`)
 			g.refuse(c, err)
 			c.Abort()
 			return
-		case !claims.Role.Can(p):
-			g.refuse(c, fmt.Errorf("%w: %s may not %s", ErrForbidden, claims.Role, p))
-			c.Abort()
-			return
 		default:
+			if err := allow(claims); err != nil {
+				g.refuse(c, err)
+				c.Abort()
+				return
+			}
 			c.Request = c.Request.WithContext(WithClaims(c.Request.Context(), claims))
 		}
 		c.Next()

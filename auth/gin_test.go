@@ -25,8 +25,11 @@ func refuseLikeAPI(c *gin.Context, err error) {
 	c.AbortWithStatusJSON(status, gin.H{"error": gin.H{"code": code, "detail": err.Error()}})
 }
 
-// engine serves GET /PERMISSION for every permission, each answering who
-// called.
+// anyToken is the path engine serves for every valid token.
+const anyToken = "any_token"
+
+// engine serves GET /PERMISSION for every permission and GET /any_token
+// (Authenticated), each answering who called.
 func engine(t *testing.T, now time.Time) *gin.Engine {
 	t.Helper()
 	g, err := NewGuard(Verifier{Secret: secret, Now: at(now)}, refuseLikeAPI)
@@ -35,12 +38,14 @@ func engine(t *testing.T, now time.Time) *gin.Engine {
 	}
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	for _, p := range Permissions() {
-		r.GET("/"+string(p), g.Require(p), func(c *gin.Context) {
-			cl, ok := ClaimsFrom(c.Request.Context())
-			c.JSON(http.StatusOK, gin.H{"user": cl.User, "role": cl.Role, "known": ok})
-		})
+	who := func(c *gin.Context) {
+		cl, ok := ClaimsFrom(c.Request.Context())
+		c.JSON(http.StatusOK, gin.H{"user": cl.User, "role": cl.Role, "known": ok})
 	}
+	for _, p := range Permissions() {
+		r.GET("/"+string(p), g.Require(p), who)
+	}
+	r.GET("/"+anyToken, g.Authenticated(), who)
 	return r
 }
 
@@ -86,7 +91,7 @@ func TestRequire(t *testing.T) {
 	}
 	callers = append(callers, bad...)
 
-	for _, p := range Permissions() {
+	for _, p := range append(Permissions(), anyToken) {
 		for _, c := range callers {
 			req := httptest.NewRequest(http.MethodGet, "/"+string(p), nil)
 			if c.header != "" {
@@ -101,7 +106,7 @@ func TestRequire(t *testing.T) {
 
 			wantStatus, wantCode := http.StatusOK, ""
 			switch {
-			case c.role != "" && !wantCan(c.role, p):
+			case c.role != "" && p != anyToken && !wantCan(c.role, p):
 				wantStatus, wantCode = http.StatusForbidden, "forbidden"
 			case c.role != "":
 			case c.name == "no token" && p.Public():

@@ -81,16 +81,16 @@ type Permission string
 // The permissions of issue 6's jobs. Routes name the permission they need,
 // never a role, so who may do what is decided in the table below alone.
 const (
-	Estimate            Permission = "estimate"              // estimate a parcel's permit
-	Validate            Permission = "validate"              // check an engineer's proposal
-	FileApplication     Permission = "file_application"      // file a permit application
-	ViewOwnApplications Permission = "view_own_applications" // see the applications one filed
-	ReviewApplications  Permission = "review_applications"   // list any application, move it through its states
-	ManageCases         Permission = "manage_cases"          // open violation cases, issue no-violation certificates
-	ViewCases           Permission = "view_cases"            // read violation cases and their reviews
-	RecordDecisions     Permission = "record_decisions"      // record the commission's decision on a case
-	ImportBundles       Permission = "import_bundles"        // import a plan bundle
-	ImportRules         Permission = "import_rules"          // import a rule pack
+	Estimate           Permission = "estimate"            // estimate a parcel's permit
+	Validate           Permission = "validate"            // check an engineer's proposal
+	FileApplication    Permission = "file_application"    // file a permit application
+	ViewApplications   Permission = "view_applications"   // read applications: one's own, or all for staff and commission
+	ReviewApplications Permission = "review_applications" // move an application through its states
+	ManageCases        Permission = "manage_cases"        // open and close violation cases, issue no-violation certificates
+	ViewCases          Permission = "view_cases"          // read violation cases, their reviews and certificates
+	RecordDecisions    Permission = "record_decisions"    // record the commission's decision on a case
+	ImportBundles      Permission = "import_bundles"      // import a plan bundle
+	ImportRules        Permission = "import_rules"        // import a rule pack
 )
 
 // grants is the permission table: for each permission, whether anyone may
@@ -104,7 +104,7 @@ var grants = []struct {
 	{Estimate, true, nil},
 	{Validate, true, nil},
 	{FileApplication, false, []Role{Applicant, Engineer}},
-	{ViewOwnApplications, false, []Role{Applicant, Engineer}},
+	{ViewApplications, false, []Role{Applicant, Engineer, Staff, Commission}},
 	{ReviewApplications, false, []Role{Staff}},
 	{ManageCases, false, []Role{Staff}},
 	{ViewCases, false, []Role{Staff, Commission}},
@@ -118,6 +118,18 @@ func Permissions() []Permission {
 	out := make([]Permission, len(grants))
 	for i, g := range grants {
 		out[i] = g.perm
+	}
+	return out
+}
+
+// Permissions returns the permissions r holds, public ones included, in the
+// table's order; none for an unknown role.
+func (r Role) Permissions() []Permission {
+	var out []Permission
+	for _, g := range grants {
+		if r.Can(g.perm) {
+			out = append(out, g.perm)
+		}
 	}
 	return out
 }

@@ -11,10 +11,10 @@ import (
 var (
 	wantPublic = []Permission{Estimate, Validate}
 	wantGrants = map[Role][]Permission{
-		Applicant:  {FileApplication, ViewOwnApplications},
-		Engineer:   {FileApplication, ViewOwnApplications},
-		Staff:      {ReviewApplications, ManageCases, ViewCases},
-		Commission: {ViewCases, RecordDecisions},
+		Applicant:  {FileApplication, ViewApplications},
+		Engineer:   {FileApplication, ViewApplications},
+		Staff:      {ViewApplications, ReviewApplications, ManageCases, ViewCases},
+		Commission: {ViewApplications, ViewCases, RecordDecisions},
 		Admin:      {ImportBundles, ImportRules},
 	}
 )
@@ -33,6 +33,17 @@ func TestCan(t *testing.T) {
 			if got, w := r.Can(p), wantCan(r, p); got != w {
 				t.Errorf("%s.Can(%s) = %v, want %v", r, p, got, w)
 			}
+		}
+	}
+	for _, r := range append(Roles(), "mayor") {
+		var want []Permission
+		for _, p := range Permissions() {
+			if r.Known() && wantCan(r, p) {
+				want = append(want, p)
+			}
+		}
+		if got := r.Permissions(); !slices.Equal(got, want) {
+			t.Errorf("%q.Permissions() = %v, want %v", r, got, want)
 		}
 	}
 	for _, p := range Permissions() {
