@@ -14,8 +14,10 @@ import (
 
 	"github.com/parvaneh/parvaneh/examples"
 	"github.com/parvaneh/parvaneh/geo"
+	"github.com/parvaneh/parvaneh/internal/pgtest"
 	"github.com/parvaneh/parvaneh/layers"
 	"github.com/parvaneh/parvaneh/layers/memstore"
+	"github.com/parvaneh/parvaneh/layers/postgis"
 	"github.com/parvaneh/parvaneh/permits"
 	"github.com/parvaneh/parvaneh/rules"
 )
@@ -23,17 +25,37 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // sampleCity loads the sample city into an embedded store and returns the
-// estimate service over it.
+// service over it.
 func sampleCity(t testing.TB) (*permits.Service, *memstore.Store, layers.PlanVersion) {
 	t.Helper()
-	ctx := context.Background()
+	st := memstore.New()
+	t.Cleanup(st.Close)
+	svc, v := serviceOn(t, st)
+	return svc, st, v
+}
+
+// postgisCity loads the sample city into a fresh PostGIS database and
+// returns the service over it: the same answers are expected of both.
+func postgisCity(t testing.TB) *permits.Service {
+	t.Helper()
+	st, err := postgis.Open(context.Background(), pgtest.New(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Close)
+	svc, _ := serviceOn(t, st)
+	return svc
+}
+
+// serviceOn imports the sample city into st and returns the service over it
+// with the Nemuneh pack and a fixed clock.
+func serviceOn(t testing.TB, st layers.Store) (*permits.Service, layers.PlanVersion) {
+	t.Helper()
 	b, err := layers.ReadBundle(examples.Nemuneh())
 	if err != nil {
 		t.Fatalf("reading the sample city: %v", err)
 	}
-	st := memstore.New()
-	t.Cleanup(st.Close)
-	v, err := st.Import(ctx, b)
+	v, err := st.Import(context.Background(), b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,8 +63,7 @@ func sampleCity(t testing.TB) (*permits.Service, *memstore.Store, layers.PlanVer
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := permits.NewService(st, permits.PackSet{"nemuneh": pack}, v.Municipality, fixedNow)
-	return svc, st, v
+	return permits.NewService(st, permits.PackSet{"nemuneh": pack}, v.Municipality, fixedNow), v
 }
 
 func fixedNow() time.Time { return time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC) }

@@ -10,12 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/parvaneh/parvaneh/examples"
-	"github.com/parvaneh/parvaneh/internal/pgtest"
-	"github.com/parvaneh/parvaneh/layers"
-	"github.com/parvaneh/parvaneh/layers/postgis"
 	"github.com/parvaneh/parvaneh/permits"
-	"github.com/parvaneh/parvaneh/rules"
 )
 
 // validationCases are the proposals under testdata/validations, each on a
@@ -72,25 +67,7 @@ func TestValidationGolden(t *testing.T) {
 // TestValidationGoldenPostGIS gives the same reports, byte for byte, from
 // PostGIS: both stores measure the footprints alike.
 func TestValidationGoldenPostGIS(t *testing.T) {
-	ctx := context.Background()
-	st, err := postgis.Open(ctx, pgtest.New(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(st.Close)
-	b, err := layers.ReadBundle(examples.Nemuneh())
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := st.Import(ctx, b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pack, err := rules.Bundled("nemuneh")
-	if err != nil {
-		t.Fatal(err)
-	}
-	testValidations(t, permits.NewService(st, permits.PackSet{"nemuneh": pack}, v.Municipality, fixedNow), false)
+	testValidations(t, postgisCity(t), false)
 }
 
 func testValidations(t *testing.T, svc *permits.Service, write bool) {

@@ -9,10 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/parvaneh/parvaneh/examples"
-	"github.com/parvaneh/parvaneh/internal/pgtest"
-	"github.com/parvaneh/parvaneh/layers"
-	"github.com/parvaneh/parvaneh/layers/postgis"
 	"github.com/parvaneh/parvaneh/permits"
 	"github.com/parvaneh/parvaneh/rules"
 )
@@ -66,25 +62,7 @@ func TestViolationsGolden(t *testing.T) {
 // TestViolationsGoldenPostGIS gives the same reviews, byte for byte, from
 // PostGIS: both stores measure the encroachments alike.
 func TestViolationsGoldenPostGIS(t *testing.T) {
-	ctx := context.Background()
-	st, err := postgis.Open(ctx, pgtest.New(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(st.Close)
-	b, err := layers.ReadBundle(examples.Nemuneh())
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := st.Import(ctx, b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pack, err := rules.Bundled("nemuneh")
-	if err != nil {
-		t.Fatal(err)
-	}
-	testViolations(t, permits.NewService(st, permits.PackSet{"nemuneh": pack}, v.Municipality, fixedNow), false)
+	testViolations(t, postgisCity(t), false)
 }
 
 func testViolations(t *testing.T, svc *permits.Service, write bool) {
