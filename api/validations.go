@@ -33,37 +33,55 @@ func (s *Server) validationPost(c *gin.Context) {
 	if !ok {
 		return
 	}
-	p, err := permits.ParseProposal(body)
+	v, err := s.validate(c.Request.Context(), body)
 	if err != nil {
-		s.fail(c, proposalError(err))
+		s.fail(c, err)
 		return
 	}
-	if p.Where.AsOf.IsZero() {
-		if p.Where.AsOf, err = s.parseAsOf(""); err != nil {
-			s.fail(c, err)
-			return
+	c.JSON(http.StatusOK, v)
+}
+
+// validate reads a proposal and validates it; a refusal is the API's
+// answer, naming the member of the proposal at fault.
+func (s *Server) validate(ctx context.Context, body []byte) (*permits.Validation, error) {
+	return runJob(s, ctx, body, permits.ParseProposal, func(p *permits.Proposal) *permits.Where { return &p.Where },
+		s.jobs.Validate, func(err error) bool {
+			var fe *permits.FieldError
+			return errors.As(err, &fe)
+		})
+}
+
+// runJob reads a posted document with parse and runs the job on it, on the
+// plan in force on the document's date (today when it names none). A
+// refusal is the API's answer: the document's own faults (refused tells
+// them) name its member, an unknown plate is parcel_not_found.
+func runJob[D, R any](s *Server, ctx context.Context, body []byte, parse func([]byte) (*D, error),
+	where func(*D) *permits.Where, job func(context.Context, *D) (*R, error), refused func(error) bool) (*R, error) {
+	doc, err := parse(body)
+	if err != nil {
+		return nil, proposalError(err)
+	}
+	w := where(doc)
+	if w.AsOf.IsZero() {
+		if w.AsOf, err = s.parseAsOf(""); err != nil {
+			return nil, err
 		}
 	}
 	// As for estimates: a date before every version is no_plan_version,
 	// not parcel_not_found.
-	if _, err := s.versionAsOf(c.Request.Context(), p.Where.AsOf); err != nil {
-		s.fail(c, err)
-		return
+	if _, err := s.versionAsOf(ctx, w.AsOf); err != nil {
+		return nil, err
 	}
-	v, err := s.jobs.Validate(c.Request.Context(), p)
-	if err != nil {
-		var fe *permits.FieldError
-		switch {
-		case errors.As(err, &fe):
-			s.fail(c, proposalError(err))
-		case errors.Is(err, layers.ErrNotFound) && p.Where.ParcelID != "":
-			s.fail(c, errParcelNotFound.with("parcel_id", p.Where.ParcelID))
-		default:
-			s.fail(c, err)
-		}
-		return
+	r, err := job(ctx, doc)
+	switch {
+	case err == nil:
+		return r, nil
+	case refused(err):
+		return nil, proposalError(err)
+	case errors.Is(err, layers.ErrNotFound) && w.ParcelID != "":
+		return nil, errParcelNotFound.with("parcel_id", w.ParcelID)
 	}
-	c.JSON(http.StatusOK, v)
+	return nil, err
 }
 
 // readBody reads a posted document whole; on failure it has answered.

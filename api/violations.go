@@ -7,7 +7,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/parvaneh/parvaneh/layers"
 	"github.com/parvaneh/parvaneh/permits"
 )
 
@@ -25,35 +24,20 @@ func (s *Server) violationPost(c *gin.Context) {
 	if !ok {
 		return
 	}
-	vc, err := permits.ParseCase(body)
+	rv, err := s.review(c.Request.Context(), body)
 	if err != nil {
-		s.fail(c, proposalError(err))
-		return
-	}
-	if vc.Where.AsOf.IsZero() {
-		if vc.Where.AsOf, err = s.parseAsOf(""); err != nil {
-			s.fail(c, err)
-			return
-		}
-	}
-	// As for estimates: a date before every version is no_plan_version,
-	// not parcel_not_found.
-	if _, err := s.versionAsOf(c.Request.Context(), vc.Where.AsOf); err != nil {
 		s.fail(c, err)
 		return
 	}
-	rv, err := s.jobs.Violations(c.Request.Context(), vc)
-	if err != nil {
-		var ce *permits.CaseError
-		switch {
-		case errors.As(err, &ce):
-			s.fail(c, proposalError(err))
-		case errors.Is(err, layers.ErrNotFound) && vc.Where.ParcelID != "":
-			s.fail(c, errParcelNotFound.with("parcel_id", vc.Where.ParcelID))
-		default:
-			s.fail(c, err)
-		}
-		return
-	}
 	c.JSON(http.StatusOK, rv)
+}
+
+// review reads a violation case and reviews it; a refusal is the API's
+// answer, naming the member of the case at fault.
+func (s *Server) review(ctx context.Context, body []byte) (*permits.Review, error) {
+	return runJob(s, ctx, body, permits.ParseCase, func(vc *permits.Case) *permits.Where { return &vc.Where },
+		s.jobs.Violations, func(err error) bool {
+			var ce *permits.CaseError
+			return errors.As(err, &ce)
+		})
 }
