@@ -3,10 +3,15 @@
 // offline), talking to the JSON API under /api/v1.
 //
 // The page is plain HTML, CSS and JavaScript modules with no build step:
-// static/index.html, app.js (map, search, estimate panel), format.js
-// (Persian digits, money, Gregorian→Jalali dates), i18n.js (the page's words
-// in Persian and English) and app.css (screen and the printed instruction
-// sheet). Leaflet lives in static/vendor/leaflet, put there by vendor.sh.
+// static/index.html, app.js (map, search, estimate and plan-check panel,
+// the address's routes), page.js (state, API calls, elements and errors the
+// modules share), records.js (sign-in with a token, each role's worklist,
+// filing a checked plan, staff's actions), case.js (a violation case: the
+// built footprint and its encroachment on the map, the violations, the
+// commission's decision), format.js (Persian digits, money,
+// Gregorian→Jalali dates), i18n.js (the page's words in Persian and
+// English) and app.css (screen and the printed instruction sheet). Leaflet
+// and polygon-clipping live in static/vendor, put there by vendor.sh.
 package web
 
 import (

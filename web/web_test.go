@@ -19,10 +19,14 @@ func TestHandlerServesThePage(t *testing.T) {
 		{"/app.js", "text/javascript; charset=utf-8"},
 		{"/format.js", "text/javascript; charset=utf-8"},
 		{"/i18n.js", "text/javascript; charset=utf-8"},
+		{"/page.js", "text/javascript; charset=utf-8"},
+		{"/records.js", "text/javascript; charset=utf-8"},
+		{"/case.js", "text/javascript; charset=utf-8"},
 		{"/app.css", "text/css; charset=utf-8"},
 		{"/favicon.svg", "image/svg+xml"},
 		{"/vendor/leaflet/leaflet.js", "text/javascript; charset=utf-8"},
 		{"/vendor/leaflet/leaflet.css", "text/css; charset=utf-8"},
+		{"/vendor/polygon-clipping/polygon-clipping.umd.min.js", "text/javascript; charset=utf-8"},
 	} {
 		t.Run(tc.path, func(t *testing.T) {
 			rec := httptest.NewRecorder()
@@ -81,28 +85,98 @@ func TestPageLoadsNothingFromElsewhere(t *testing.T) {
 	}
 }
 
-// The vendored Leaflet is the version vendor.sh pins.
-func TestVendoredLeafletMatchesVendorScript(t *testing.T) {
+// Each vendored library is the version vendor.sh pins, with its licence.
+func TestVendoredLibrariesMatchVendorScript(t *testing.T) {
 	script, err := os.ReadFile("vendor.sh")
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := regexp.MustCompile(`(?m)^LEAFLET_VERSION=(\S+)$`).FindSubmatch(script)
-	if m == nil {
-		t.Fatal("vendor.sh pins no LEAFLET_VERSION")
+	for _, tc := range []struct {
+		dir, pin, file string
+		// marks are strings the file must hold: its version, its global.
+		marks func(version string) []string
+	}{
+		{"leaflet", "LEAFLET_VERSION", "leaflet.js", func(v string) []string { return []string{`version="` + v + `"`} }},
+		{"polygon-clipping", "POLYGON_CLIPPING_VERSION", "polygon-clipping.umd.min.js", func(string) []string { return []string{".polygonClipping=", `"intersection"`} }},
+	} {
+		t.Run(tc.dir, func(t *testing.T) {
+			m := regexp.MustCompile(`(?m)^` + tc.pin + `=(\S+)$`).FindSubmatch(script)
+			if m == nil {
+				t.Fatalf("vendor.sh pins no %s", tc.pin)
+			}
+			want := string(m[1])
+			got, err := fs.ReadFile(static, "static/vendor/"+tc.dir+"/VERSION")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.TrimSpace(string(got)) != want {
+				t.Errorf("vendored %s %s, vendor.sh pins %s: run sh web/vendor.sh", tc.dir, strings.TrimSpace(string(got)), want)
+			}
+			if lic, err := fs.ReadFile(static, "static/vendor/"+tc.dir+"/LICENSE"); err != nil || len(lic) == 0 {
+				t.Errorf("%s has no licence: %v", tc.dir, err)
+			}
+			js, err := fs.ReadFile(static, "static/vendor/"+tc.dir+"/"+tc.file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, mark := range tc.marks(want) {
+				if !strings.Contains(string(js), mark) {
+					t.Errorf("%s holds no %q: not %s %s", tc.file, mark, tc.dir, want)
+				}
+			}
+		})
 	}
-	got, err := fs.ReadFile(static, "static/vendor/leaflet/VERSION")
+}
+
+// Every word the page's scripts ask for by name is in i18n.js, in both
+// languages, and neither language has a word the other lacks.
+func TestEveryWordInBothLanguages(t *testing.T) {
+	src, err := fs.ReadFile(static, "static/i18n.js")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.TrimSpace(string(got)) != string(m[1]) {
-		t.Errorf("vendored Leaflet %s, vendor.sh pins %s: run sh web/vendor.sh", strings.TrimSpace(string(got)), m[1])
+	strs := regexp.MustCompile(`(?s)export const STRINGS = \{\n.*?\n\};`).Find(src)
+	block := regexp.MustCompile(`(?s)\n  (fa|en): \{\n(.*?)\n  \},`).FindAllSubmatch(strs, -1)
+	if len(block) != 2 {
+		t.Fatalf("i18n.js: found %d language blocks, want fa and en", len(block))
 	}
-	js, err := fs.ReadFile(static, "static/vendor/leaflet/leaflet.js")
+	key := regexp.MustCompile(`(?m)^    '?([a-z_.]+)'?:`)
+	words := map[string]map[string]bool{}
+	for _, b := range block {
+		set := map[string]bool{}
+		for _, k := range key.FindAllSubmatch(b[2], -1) {
+			set[string(k[1])] = true
+		}
+		words[string(b[1])] = set
+	}
+	for k := range words["fa"] {
+		if !words["en"][k] {
+			t.Errorf("%q is in Persian only", k)
+		}
+	}
+	for k := range words["en"] {
+		if !words["fa"][k] {
+			t.Errorf("%q is in English only", k)
+		}
+	}
+	asked := regexp.MustCompile(`\b(?:tr|trf)\('([a-z_.]+)'|localError\('([a-z_]+)'\)`)
+	scripts, err := fs.Glob(static, "static/*.js")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(js), `version="`+string(m[1])+`"`) {
-		t.Errorf("leaflet.js is not version %s", m[1])
+	for _, name := range scripts {
+		b, err := fs.ReadFile(static, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range asked.FindAllSubmatch(b, -1) {
+			k := string(m[1])
+			if m[2] != nil {
+				k = "err_" + string(m[2])
+			}
+			if !words["fa"][k] {
+				t.Errorf("%s asks for %q, which i18n.js lacks", name, k)
+			}
+		}
 	}
 }

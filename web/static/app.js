@@ -8,130 +8,44 @@
 import {
   digits, latinDigits, formatNumber, formatMoney, formatDate, toJalali, todayISO,
 } from './format.js';
-import { STRINGS, UNITS_FA, LAND_USE_FA, DENSITY_BAND_FA, OVERLAY_KIND } from './i18n.js';
+import { LAND_USE_FA, DENSITY_BAND_FA, OVERLAY_KIND } from './i18n.js';
+import {
+  state, $, tr, num, named, h, APIError, localError, track, whenIdle, api, plateParam, viewBBox,
+  setRenderer, storeLang, withUnit, area, money, pct, plateText, dateEl, showError, clearError, renderError,
+  landUse, figureValue, versionsView,
+} from './page.js';
+import {
+  restoreSession, renderAccount, signinView, recordsView, loadRecords, filingView,
+} from './records.js';
+import {
+  initCase, openCase, clearCase, caseView, layers as caseLayers,
+} from './case.js';
 
-const API = 'api/v1';
 // Parcels are fetched only from this zoom on, so a zoomed-out view of a
 // large city does not ask for thousands of them; clicking the map still
 // finds the parcel under the pointer at any zoom.
 const PARCEL_MIN_ZOOM = 17;
 const PARCEL_LIMIT = 3000;
 const STREET_MIN_ZOOM = 14;
-const LANG_KEY = 'parvaneh.lang';
 const OVERLAY_KINDS = ['historic', 'airport_height', 'river_buffer', 'fault', 'power_line'];
 
-const state = {
-  lang: storedLang(),
+Object.assign(state, {
   plan: null, // GET /plan
   asOf: '', // yyyy-mm-dd of the chosen plan version; '' means today
   selection: null, // {kind: 'parcel'|'drawn'|'uploaded'|'proposal', feature, parcelId, proposal}
   estimate: null,
   validation: null, // POST /validations: the report on an uploaded proposal
-  error: null, // the API's error object
   loading: false,
   request: 0, // the latest estimate request; older answers are dropped
   zoneNames: new Map(), // code → {name, name_fa}, for the legend and facts
   overlayKinds: new Map(), // hatch (kind, or no_build) → an overlay's properties, for the legend
   drawing: null, // corners (L.LatLng) while drawing an outline
   parcelsTruncated: false,
-};
-
-const $ = (sel) => document.querySelector(sel);
-const tr = (key) => STRINGS[state.lang][key] ?? STRINGS.en[key] ?? key;
-const num = (x, opts) => formatNumber(x, state.lang, opts);
-// named picks a plan feature's name in the page's language.
-const named = (o) => (state.lang === 'fa' ? o.name_fa || o.name : o.name || o.name_fa) || o.id;
-
-function storedLang() {
-  try {
-    const v = localStorage.getItem(LANG_KEY);
-    if (v === 'fa' || v === 'en') return v;
-  } catch { /* storage may be disabled; Persian is the default */ }
-  return 'fa';
-}
-
-// h builds an element; attributes named on* add listeners, "text" sets the
-// text. Data from the API only ever becomes text, never markup.
-function h(tag, attrs, ...kids) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs || {})) {
-    if (v == null || v === false) continue;
-    if (k === 'class') el.className = v;
-    else if (k === 'text') el.textContent = v;
-    else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
-    else el.setAttribute(k, v === true ? '' : v);
-  }
-  for (const kid of kids.flat(Infinity)) {
-    if (kid != null && kid !== false) el.append(kid instanceof Node ? kid : String(kid));
-  }
-  return el;
-}
-
-// ---- API ----------------------------------------------------------------
-
-class APIError extends Error {
-  constructor(body) {
-    super(body.message_en || body.code);
-    this.body = body;
-  }
-}
-
-function localError(code) {
-  return { code, message_en: STRINGS.en[`err_${code}`], message_fa: STRINGS.fa[`err_${code}`] };
-}
-
-let pending = 0;
-const idleWaiters = [];
-const mapEl = $('#map');
-
-// track counts requests in flight, so tests (and the map's data-state) know
-// when the page has settled.
-function track(promise) {
-  pending++;
-  mapEl.dataset.state = 'loading';
-  return promise.finally(() => {
-    if (--pending === 0) {
-      mapEl.dataset.state = 'ready';
-      idleWaiters.splice(0).forEach((resolve) => resolve());
-    }
-  });
-}
-
-function whenIdle() {
-  return pending === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve));
-}
-
-async function api(path, { params = {}, body, signal } = {}) {
-  const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== '' && v != null) q.set(k, v);
-  const qs = q.toString();
-  const init = { signal, headers: { Accept: 'application/json' } };
-  if (body !== undefined) {
-    init.method = 'POST';
-    init.headers['Content-Type'] = 'application/json';
-    init.body = JSON.stringify(body);
-  }
-  let res;
-  try {
-    res = await fetch(`${API}/${path}${qs ? `?${qs}` : ''}`, init);
-  } catch (err) {
-    if (err.name === 'AbortError') throw err;
-    throw new APIError(localError('network'));
-  }
-  let data;
-  try {
-    data = await res.json();
-  } catch {
-    throw new APIError(localError('server'));
-  }
-  if (!res.ok) throw new APIError(data && data.error ? data.error : localError('server'));
-  return data;
-}
-
-const plateParam = (plate) => plate.split('/').map(encodeURIComponent).join('/');
+});
 
 // ---- map -----------------------------------------------------------------
 
+const mapEl = $('#map');
 const map = L.map(mapEl, { attributionControl: false, minZoom: 3, maxZoom: 21, zoomSnap: 0.5 });
 L.control.scale({ imperial: false }).addTo(map);
 for (const [pane, z] of [['zones', 410], ['streets', 420], ['overlays', 430], ['parcels', 440], ['selected', 450], ['validation', 455], ['drawing', 460]]) {
@@ -224,16 +138,11 @@ layers.footprint = L.geoJSON(null, {
   style: (f) => ({ className: 'footprint', color: f.properties.fails ? '#b3261e' : '#1d6b74', weight: 2.5, fillOpacity: 0.35 }),
 });
 for (const name of ['zones', 'streets', 'overlays', 'parcels', 'selected', 'widening', 'vparcel', 'footprint', 'drawing']) layers[name].addTo(map);
+initCase(map);
 
 // What each map layer was last loaded for, so small pans inside it reuse it.
 const loaded = {};
 const aborts = {};
-
-function viewBBox(bounds) {
-  const clamp = (v, lim) => Math.max(-lim, Math.min(lim, v));
-  return [clamp(bounds.getWest(), 180), clamp(bounds.getSouth(), 90), clamp(bounds.getEast(), 180), clamp(bounds.getNorth(), 90)]
-    .map((v) => v.toFixed(6)).join(',');
-}
 
 async function loadLayer(name, path, minZoom, params, onData) {
   const view = map.getBounds();
@@ -361,6 +270,8 @@ function renderLegend() {
   list.append(h('li', null, swatch('rgba(194,24,91,.2)', '#c2185b'), tr('legend_selected')));
   list.append(h('li', null, swatch(null, '#e65100', 'widening'), tr('legend_widening')));
   list.append(h('li', null, swatch('rgba(29,107,116,.35)', '#1d6b74'), tr('legend_footprint')));
+  list.append(h('li', null, swatch('rgba(29,107,116,.25)', '#1d6b74'), tr('legend_built')));
+  list.append(h('li', null, swatch('rgba(229,57,53,.8)', '#b71c1c'), tr('encroachment')));
   el.append(list);
 }
 
@@ -407,6 +318,7 @@ function clearValidation() {
 
 async function estimate(selection) {
   const req = ++state.request;
+  leaveView();
   clearValidation();
   Object.assign(state, { selection, estimate: null, validation: null, error: null, loading: true });
   // The address names the parcel shown, so it can be bookmarked or shared.
@@ -527,12 +439,14 @@ async function validate(proposal) {
   const req = ++state.request;
   const parcelId = proposal && typeof proposal.parcel_id === 'string' ? proposal.parcel_id : undefined;
   const selection = { kind: 'proposal', proposal, parcelId };
+  leaveView();
   layers.selected.clearLayers();
   clearValidation();
   Object.assign(state, { selection, estimate: null, validation: null, error: null, loading: true });
   renderPanel();
   renderError();
   const body = state.asOf && proposal && typeof proposal === 'object' && !('as_of' in proposal) ? { ...proposal, as_of: state.asOf } : proposal;
+  selection.body = body; // what is filed, if the plan passes
   try {
     const report = await track(api('validations', { body }));
     if (req !== state.request) return;
@@ -567,31 +481,6 @@ async function drawValidation(selection, report) {
 }
 
 // ---- panel ----------------------------------------------------------------
-
-function unit(u) {
-  if (!u) return '';
-  return state.lang === 'fa' ? UNITS_FA[u] || u : u;
-}
-
-function withUnit(value, u) {
-  return h('span', { class: 'qty' }, h('span', { class: 'num', text: value }), u ? h('span', { class: 'unit', text: ` ${unit(u)}` }) : null);
-}
-
-const area = (x) => withUnit(num(x, { minDec: 2, maxDec: 2 }), 'm²');
-const money = (x) => withUnit(formatMoney(x, state.lang), 'Rial');
-const pct = (x) => withUnit(num(x, { maxDec: 2 }), '%');
-const plateText = (p) => digits(p, state.lang);
-
-function landUse(value, est) {
-  if (value == null) return null;
-  if (state.lang !== 'fa') return value;
-  const fa = (est.figures || []).find((f) => f.id === 'land_use_fa');
-  return (fa && typeof fa.value === 'string' && fa.value) || LAND_USE_FA[value] || value;
-}
-
-function dateEl(id, iso) {
-  return h('time', { id, datetime: iso.slice(0, 10), 'data-iso': iso.slice(0, 10), text: formatDate(iso, state.lang) });
-}
 
 // parcelSketch draws the outline small, north up, for the panel and the
 // printed sheet (the map itself is not printed).
@@ -631,6 +520,11 @@ function parcelSketch(geometry) {
 function renderPanel() {
   const panel = $('#panel');
   const body = $('#panel-body');
+  if (state.view) {
+    renderView(panel, body);
+    return;
+  }
+  delete panel.dataset.view;
   const sel = state.selection;
   panel.dataset.state = state.loading ? 'loading' : state.estimate || state.validation ? 'ready' : state.error ? 'error' : 'empty';
   panel.setAttribute('aria-busy', String(state.loading));
@@ -660,6 +554,39 @@ function renderPanel() {
   const e = state.estimate;
   status.textContent = [$('#parcel-title').textContent, tr(e.buildable ? 'buildable' : 'not_buildable'),
     e.summary && e.summary.floors != null ? `${tr('s_floors')}: ${num(e.summary.floors)}` : ''].filter(Boolean).join(' — ');
+}
+
+// VIEWS draw the panel of each records view (records.js, case.js).
+const VIEWS = { signin: signinView, records: recordsView, case: caseView };
+
+function renderView(panel, body) {
+  const v = state.view;
+  panel.dataset.view = v.kind;
+  panel.dataset.state = v.failed ? 'error' : v.kind === 'case' && !v.data ? 'loading' : 'ready';
+  panel.setAttribute('aria-busy', 'false');
+  delete panel.dataset.parcel;
+  panel.dataset.selection = '';
+  body.replaceChildren(...VIEWS[v.kind]());
+  $('#status').textContent = $('#view-title')?.textContent || '';
+}
+
+// enterView puts the map's selection away (its drawing too), so the map
+// shows only what a records view draws.
+function enterView() {
+  state.request++; // an estimate still on its way is dropped
+  Object.assign(state, { selection: null, estimate: null, validation: null, loading: false });
+  layers.selected.clearLayers();
+  clearValidation();
+  clearCase();
+}
+
+// leaveView returns the panel to the map's estimate or plan check, and the
+// address to no records view.
+function leaveView() {
+  if (!state.view) return;
+  state.view = null;
+  clearCase();
+  if (!location.hash.startsWith('#parcel=')) history.replaceState(null, '', `${location.pathname}${location.search}`);
 }
 
 function selectionHead(sel) {
@@ -704,15 +631,6 @@ function estimateView(e, sel) {
   return out;
 }
 
-// versionsView names the plan version and rule pack an answer used.
-function versionsView(e) {
-  return h('dl', { class: 'versions' },
-    h('dt', { text: tr('plan_version') }), h('dd', null, h('bdi', { id: 'plan-label', text: digits(e.plan.label, state.lang) })),
-    h('dt', { text: tr('effective_from') }), h('dd', null, dateEl('plan-effective', e.plan.effective_from)),
-    h('dt', { text: tr('rule_pack') }), h('dd', null, h('bdi', { id: 'rule-pack', dir: 'ltr', text: `${e.rule_pack.id} ${digits(e.rule_pack.version, state.lang)}` })),
-    h('dt', { text: tr('as_of') }), h('dd', null, dateEl('as-of', e.as_of)));
-}
-
 function verdictText(v) {
   if (v.stop) return tr('plan_not_checked');
   return v.passed ? tr('plan_passed') : tr('plan_failed').replace('{n}', num(v.failed));
@@ -744,6 +662,7 @@ function validationView(v, sel) {
     h('strong', { text: verdictText(v) }),
     notes.length ? h('ul', { class: 'notes' }, notes.map((n) => h('li', { 'data-note': n.id, text: state.lang === 'fa' ? n.fa : n.en }))) : null,
     v.repairs && v.repairs.length ? h('p', { class: 'repairs' }, `${tr('repairs')}: `, h('span', { dir: 'ltr', text: v.repairs.join('; ') })) : null));
+  out.push(filingView(sel, v));
 
   if (v.checks.length) {
     out.push(h('section', { class: 'checks' }, h('h3', { text: tr('checks') }),
@@ -846,20 +765,6 @@ function factsView(f) {
   return h('section', { class: 'facts' }, h('h3', { text: tr('facts') }), h('dl', null, rows));
 }
 
-function figureValue(f, e) {
-  const v = f.value;
-  switch (f.kind) {
-    case 'money': return withUnit(formatMoney(v, state.lang), f.unit || 'Rial');
-    case 'area': return withUnit(num(v, { minDec: 2, maxDec: 2 }), f.unit);
-    case 'count': return withUnit(num(v, { maxDec: 0 }), f.unit);
-    case 'number': return withUnit(num(v, { maxDec: 4 }), f.unit);
-    case 'flag': return tr(v ? 'yes' : 'no');
-    default:
-      if (f.id === 'land_use') return landUse(v, e);
-      return v === '' ? '—' : String(v);
-  }
-}
-
 function inputValue(v) {
   if (v == null) return '—';
   if (typeof v === 'boolean') return tr(v ? 'yes' : 'no');
@@ -897,39 +802,6 @@ function figuresView(e) {
           ] : null))))));
 }
 
-// ---- errors ---------------------------------------------------------------
-
-function showError(err) {
-  state.error = (err && err.body) || localError('server');
-  renderError();
-  if (!err || !err.body) console.warn(err); // eslint-disable-line no-console
-}
-
-function clearError() {
-  state.error = null;
-  renderError();
-}
-
-function renderError() {
-  const el = $('#error');
-  const e = state.error;
-  el.hidden = !e;
-  el.replaceChildren();
-  if (!e) {
-    delete el.dataset.code;
-    return;
-  }
-  el.dataset.code = e.code;
-  el.append(h('p', { class: 'message', text: (state.lang === 'fa' ? e.message_fa : e.message_en) || e.message_en || e.code }));
-  if (e.field || e.detail) {
-    el.append(h('p', { class: 'detail' },
-      e.field ? [`${tr('field')}: `, h('code', { text: e.field })] : null,
-      e.field && e.detail ? ' — ' : null,
-      e.detail ? h('span', { dir: 'ltr', text: e.detail }) : null));
-  }
-  el.append(h('button', { type: 'button', class: 'close', 'aria-label': '×', text: '×', onclick: clearError }));
-}
-
 // ---- language -------------------------------------------------------------
 
 function applyLang() {
@@ -945,6 +817,7 @@ function applyLang() {
   renderPlan();
   renderLegend();
   renderHint();
+  renderAccount();
   renderPanel();
   renderError();
   layers.parcels.eachLayer((l) => {
@@ -954,9 +827,7 @@ function applyLang() {
 
 function setLang(lang) {
   state.lang = lang;
-  try {
-    localStorage.setItem(LANG_KEY, lang);
-  } catch { /* the choice then lasts for this visit only */ }
+  storeLang(lang);
   applyLang();
 }
 
@@ -1023,8 +894,10 @@ function wire() {
 }
 
 async function start() {
+  setRenderer(renderPanel);
   wire();
   applyLang();
+  const session = restoreSession();
   try {
     state.plan = await track(api('plan'));
   } catch (err) {
@@ -1036,21 +909,45 @@ async function start() {
   const bb = state.plan.bbox;
   if (bb) map.fitBounds([[bb[1], bb[0]], [bb[3], bb[2]]]);
   else map.setView([0, 0], 3);
-  selectFromHash();
-  window.addEventListener('hashchange', selectFromHash);
+  await session;
+  route();
+  window.addEventListener('hashchange', route);
 }
 
-// selectFromHash opens the parcel a link names (#parcel=12%2F34).
-function selectFromHash() {
-  const m = /^#parcel=(.+)$/.exec(location.hash);
-  if (!m) return;
-  const plate = decodeURIComponent(m[1]);
-  if (state.selection && state.selection.parcelId === plate) return;
-  $('#search-input').value = plate;
-  selectPlate(plate);
+// route opens what the address names: a parcel (#parcel=12%2F34), sign-in
+// (#signin), the signed-in role's worklist (#records) or a violation case
+// (#case/17).
+function route() {
+  const hash = location.hash;
+  state.notice = '';
+  const parcel = /^#parcel=(.+)$/.exec(hash);
+  const kase = /^#case\/(\d+)$/.exec(hash);
+  if (hash === '#signin' || hash === '#records') {
+    enterView();
+    state.view = { kind: hash.slice(1) };
+    renderPanel();
+    if (hash === '#records') loadRecords();
+  } else if (kase) {
+    enterView();
+    openCase(Number(kase[1]));
+  } else if (parcel) {
+    const plate = decodeURIComponent(parcel[1]);
+    if (state.selection && state.selection.parcelId === plate) {
+      leaveView();
+      renderPanel();
+      return;
+    }
+    $('#search-input').value = plate;
+    selectPlate(plate);
+  } else if (state.view) {
+    leaveView();
+    renderPanel();
+  }
 }
 
 // Hooks for the browser test and for poking at the page from the console.
-window.parvaneh = { map, state, whenIdle, toJalali, formatDate, formatNumber, formatMoney };
+window.parvaneh = {
+  map, state, whenIdle, toJalali, formatDate, formatNumber, formatMoney, caseLayers,
+};
 
 start();
