@@ -1,9 +1,11 @@
 // Package api is Parvaneh's HTTP interface: JSON under /api/v1 (parcels, plan
 // layers for the map, estimates, validations of engineers' proposals,
-// Article 100 violation reviews), health and readiness, and the OpenAPI
-// document. Handlers translate HTTP to the permits and layers packages and
-// back; every error leaves as one JSON body with a stable code, a message in
-// English and Persian and the field at fault (see errors.go).
+// Article 100 violation reviews; and, for holders of a bearer token, permit
+// applications, violation cases with the commission's decisions and
+// certificates of no violation), health and readiness, and the OpenAPI
+// document. Handlers translate HTTP to the permits, layers and records
+// packages and back; every error leaves as one JSON body with a stable code,
+// a message in English and Persian and the field at fault (see errors.go).
 package api
 
 import (
@@ -20,6 +22,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/peterstace/simplefeatures/geom"
 
+	"github.com/parvaneh/parvaneh/auth"
 	"github.com/parvaneh/parvaneh/geo"
 	"github.com/parvaneh/parvaneh/layers"
 	"github.com/parvaneh/parvaneh/permits"
@@ -54,12 +57,18 @@ type Server struct {
 	cfg   Config
 	plans Plans
 	jobs  Permits
+	recs  Records
+	guard *auth.Guard
 	web   http.Handler
 	log   *slog.Logger
 }
 
-// New builds the API. web, when not nil, serves everything outside /api.
-func New(cfg Config, plans Plans, jobs Permits, web http.Handler, log *slog.Logger) *Server {
+// New builds the API. recs keeps the records and guard checks the tokens
+// of their routes (build it with Refuse); without recs those routes answer
+// 503 records_unavailable once the guard has let the request through, and
+// without a guard they answer it to everyone. web, when not nil, serves
+// everything outside /api.
+func New(cfg Config, plans Plans, jobs Permits, recs Records, guard *auth.Guard, web http.Handler, log *slog.Logger) *Server {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 4 << 20
 	}
@@ -69,7 +78,7 @@ func New(cfg Config, plans Plans, jobs Permits, web http.Handler, log *slog.Logg
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Server{cfg: cfg, plans: plans, jobs: jobs, web: web, log: log}
+	return &Server{cfg: cfg, plans: plans, jobs: jobs, recs: recs, guard: guard, web: web, log: log}
 }
 
 //go:embed openapi.json
@@ -92,6 +101,18 @@ func (s *Server) Handler() http.Handler {
 	v1.POST("/estimates", s.estimatePost)
 	v1.POST("/validations", s.validationPost)
 	v1.POST("/violations", s.violationPost)
+	v1.GET("/me", s.identified(s.me)...)
+	v1.POST("/applications", s.guarded(auth.FileApplication, s.fileApplication)...)
+	v1.GET("/applications", s.guarded(auth.ViewApplications, s.listApplications)...)
+	v1.GET("/applications/:id", s.guarded(auth.ViewApplications, s.getApplication)...)
+	v1.POST("/applications/:id/transitions", s.guarded(auth.ReviewApplications, s.moveApplication)...)
+	v1.POST("/cases", s.guarded(auth.ManageCases, s.openCase)...)
+	v1.GET("/cases", s.guarded(auth.ViewCases, s.listCases)...)
+	v1.GET("/cases/:id", s.guarded(auth.ViewCases, s.getCase)...)
+	v1.POST("/cases/:id/decision", s.guarded(auth.RecordDecisions, s.decideCase)...)
+	v1.POST("/cases/:id/closure", s.guarded(auth.ManageCases, s.closeCase)...)
+	v1.POST("/certificates", s.guarded(auth.ManageCases, s.issueCertificate)...)
+	v1.GET("/certificates/:id", s.guarded(auth.ViewCases, s.getCertificate)...)
 	r.NoRoute(func(c *gin.Context) {
 		if s.web != nil && !strings.HasPrefix(c.Request.URL.Path, "/api/") {
 			s.web.ServeHTTP(c.Writer, c.Request)
@@ -113,12 +134,17 @@ func (s *Server) limitBody() gin.HandlerFunc {
 	}
 }
 
-// ready fails while the store is unreachable, so a load balancer stops
-// sending traffic that would only get 503s.
+// ready fails while the plan store (or the records' database) is
+// unreachable, so a load balancer stops sending traffic that would only get
+// 503s.
 func (s *Server) ready(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 	defer cancel()
-	if err := s.plans.Ping(ctx); err != nil {
+	err := s.plans.Ping(ctx)
+	if err == nil && s.recs != nil {
+		err = s.recs.Ping(ctx)
+	}
+	if err != nil {
 		s.log.WarnContext(ctx, "not ready", slog.Any("err", err))
 		c.JSON(http.StatusServiceUnavailable, errorBody{Error: errUnavailable.with("", "")})
 		return

@@ -27,6 +27,7 @@ import (
 	"github.com/peterstace/simplefeatures/geom"
 
 	"github.com/parvaneh/parvaneh/api"
+	"github.com/parvaneh/parvaneh/auth"
 	"github.com/parvaneh/parvaneh/examples"
 	"github.com/parvaneh/parvaneh/layers"
 	"github.com/parvaneh/parvaneh/layers/memstore"
@@ -118,8 +119,14 @@ func newApp(t testing.TB, st layers.Store) *app {
 	return newAppFor(t, st, names[0])
 }
 
-// newAppFor builds the API answering for the municipality.
+// newAppFor builds the API answering for the municipality, without records.
 func newAppFor(t testing.TB, st layers.Store, municipality string) *app {
+	t.Helper()
+	return buildApp(t, st, municipality, nil, nil)
+}
+
+// buildApp builds the API with the records and the guard of their routes.
+func buildApp(t testing.TB, st layers.Store, municipality string, recs api.Records, guard *auth.Guard) *app {
 	t.Helper()
 	packs := permits.PackSet{}
 	for _, name := range rules.BundledNames() {
@@ -133,7 +140,7 @@ func newAppFor(t testing.TB, st layers.Store, municipality string) *app {
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
 	svc := permits.NewService(st, packs, municipality, now)
-	srv := api.New(api.Config{Municipality: municipality, MaxBodyBytes: 64 << 10, MaxFeatures: 500, Now: now}, st, svc, nil, log)
+	srv := api.New(api.Config{Municipality: municipality, MaxBodyBytes: 64 << 10, MaxFeatures: 500, Now: now}, st, svc, recs, guard, nil, log)
 	return &app{handler: srv.Handler(), doc: loadDoc(t), logs: &logs}
 }
 
@@ -163,18 +170,25 @@ func (r *response) JSON(t testing.TB) map[string]any {
 // refused by the document as well, or only by the server).
 func (a *app) do(t testing.TB, method, target, body string) *response {
 	t.Helper()
-	res := a.serve(method, target, body)
-	a.doc.check(t, method, target, body, res)
+	return a.doWith(t, method, target, body, nil)
+}
+
+// doWith is do with request headers (Authorization, Idempotency-Key).
+func (a *app) doWith(t testing.TB, method, target, body string, h http.Header) *response {
+	t.Helper()
+	res := a.serveWith(method, target, body, h)
+	a.doc.check(t, method, target, body, h, res)
 	return res
 }
 
 // serve sends a request without looking at the document, for requests
 // outside it (unknown routes).
 func (a *app) serve(method, target, body string) *response {
-	req := httptest.NewRequest(method, target, strings.NewReader(body))
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
+	return a.serveWith(method, target, body, nil)
+}
+
+func (a *app) serveWith(method, target, body string, h http.Header) *response {
+	req := newRequest(method, target, body, h)
 	rec := httptest.NewRecorder()
 	a.handler.ServeHTTP(rec, req)
 	return &response{Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
@@ -229,16 +243,35 @@ func routable(target string) string {
 	return path
 }
 
-func (d *apiDoc) check(t testing.TB, method, target, body string, res *response) {
-	t.Helper()
+// newRequest is a request with a JSON body, if any, and the headers.
+func newRequest(method, target, body string, h http.Header) *http.Request {
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
 	}
-	req := httptest.NewRequest(method, routable(target), rd)
+	req := httptest.NewRequest(method, target, rd)
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	for k, vs := range h {
+		req.Header[k] = vs
+	}
+	return req
+}
+
+// bearerOnly stands for the server's token check when a request is checked
+// against the document's security: a request answered 2xx must at least
+// have sent a bearer token.
+func bearerOnly(_ context.Context, in *openapi3filter.AuthenticationInput) error {
+	if !strings.HasPrefix(in.RequestValidationInput.Request.Header.Get("Authorization"), "Bearer ") {
+		return errors.New("no bearer token")
+	}
+	return nil
+}
+
+func (d *apiDoc) check(t testing.TB, method, target, body string, h http.Header, res *response) {
+	t.Helper()
+	req := newRequest(method, routable(target), body, h)
 	route, params, err := d.router.FindRoute(req)
 	if err != nil {
 		t.Errorf("%s %s: not in openapi.json: %v", method, target, err)
@@ -246,7 +279,7 @@ func (d *apiDoc) check(t testing.TB, method, target, body string, res *response)
 	}
 	ctx := context.Background()
 	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
-		Options: &openapi3filter.Options{MultiError: true, IncludeResponseStatus: true}}
+		Options: &openapi3filter.Options{MultiError: true, IncludeResponseStatus: true, AuthenticationFunc: bearerOnly}}
 	if res.Status/100 == 2 {
 		if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
 			t.Errorf("%s %s: request answered %d does not match openapi.json: %v", method, target, res.Status, err)

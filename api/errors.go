@@ -61,9 +61,39 @@ var (
 	errNotFound = apiError{Status: http.StatusNotFound, Code: "not_found",
 		MessageEn: "No such resource.",
 		MessageFa: "چنین منبعی وجود ندارد."}
+	errUnauthenticated = apiError{Status: http.StatusUnauthorized, Code: "unauthenticated",
+		MessageEn: "This needs a valid token: send the header Authorization: Bearer TOKEN.",
+		MessageFa: "این درخواست به توکن معتبر نیاز دارد: سرآیند Authorization: Bearer TOKEN را بفرستید."}
+	errTokenExpired = apiError{Status: http.StatusUnauthorized, Code: "token_expired",
+		MessageEn: "The token has expired; ask for a new one.",
+		MessageFa: "اعتبار توکن به پایان رسیده است؛ توکن تازه بگیرید."}
+	errForbidden = apiError{Status: http.StatusForbidden, Code: "forbidden",
+		MessageEn: "Your role may not do this.",
+		MessageFa: "نقش شما اجازهٔ این کار را ندارد."}
+	errTransition = apiError{Status: http.StatusConflict, Code: "transition_not_allowed",
+		MessageEn: "The record cannot move to that state from the state it is in.",
+		MessageFa: "پرونده از وضعیت فعلی به وضعیت خواسته‌شده نمی‌رود."}
+	errKeyReused = apiError{Status: http.StatusConflict, Code: "idempotency_key_reused",
+		MessageEn: "This Idempotency-Key was already used for another submission; choose a new key.",
+		MessageFa: "این کلید یکتایی پیش‌تر برای درخواست دیگری به کار رفته است؛ کلید تازه‌ای برگزینید."}
+	errOpenCase = apiError{Status: http.StatusConflict, Code: "open_case",
+		MessageEn: "The parcel has a violation case that is not closed.",
+		MessageFa: "این پلاک پروندهٔ تخلف بسته‌نشده دارد."}
+	errInvalidFiling = apiError{Status: http.StatusUnprocessableEntity, Code: "invalid_filing",
+		MessageEn: "The filing is incomplete or inconsistent.",
+		MessageFa: "درخواست ناقص یا ناسازگار است."}
+	errValidationFailed = apiError{Status: http.StatusUnprocessableEntity, Code: "validation_failed",
+		MessageEn: "The proposal fails its validation; the report says which checks.",
+		MessageFa: "طرح پیشنهادی از کنترل ضوابط نگذشت؛ گزارش، کنترل‌های ناموفق را نشان می‌دهد."}
+	errInvalidDecision = apiError{Status: http.StatusUnprocessableEntity, Code: "invalid_decision",
+		MessageEn: "The decision does not fit the case's review.",
+		MessageFa: "رأی با بررسی پرونده سازگار نیست."}
+	errRecordsUnavailable = apiError{Status: http.StatusServiceUnavailable, Code: "records_unavailable",
+		MessageEn: "This server keeps no records (applications, cases, certificates).",
+		MessageFa: "این سرور پرونده‌ها (درخواست‌ها، پرونده‌های تخلف، گواهی‌ها) را نگه نمی‌دارد."}
 	errUnavailable = apiError{Status: http.StatusServiceUnavailable, Code: "store_unavailable",
-		MessageEn: "The plan database cannot be reached; please try again shortly.",
-		MessageFa: "پایگاه دادهٔ طرح در دسترس نیست؛ لطفاً کمی بعد دوباره تلاش کنید."}
+		MessageEn: "The database cannot be reached; please try again shortly.",
+		MessageFa: "پایگاه داده در دسترس نیست؛ لطفاً کمی بعد دوباره تلاش کنید."}
 	errInternal = apiError{Status: http.StatusInternalServerError, Code: "internal",
 		MessageEn: "Something went wrong on our side; it has been logged.",
 		MessageFa: "خطایی در سامانه رخ داد و ثبت شد."}

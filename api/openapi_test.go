@@ -95,7 +95,8 @@ func TestOpenAPIErrorCodes(t *testing.T) {
 	enum := doc.Components.Schemas["ErrorDetail"].Value.Properties["code"].Value.Enum
 	checkCodes(t, "ErrorDetail.code", enum, all)
 
-	for name, status := range map[string]int{"BadRequest": 400, "NotFound": 404, "PayloadTooLarge": 413, "Unavailable": 503, "Internal": 500} {
+	for name, status := range map[string]int{"BadRequest": 400, "Unauthorized": 401, "Forbidden": 403, "NotFound": 404,
+		"Conflict": 409, "PayloadTooLarge": 413, "Unprocessable": 422, "Unavailable": 503, "Internal": 500} {
 		r := doc.Components.Responses[name]
 		if r == nil {
 			t.Errorf("openapi.json has no response %s", name)
@@ -141,8 +142,9 @@ func errorCatalogue(t *testing.T) map[string]int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	statuses := map[string]int{"StatusBadRequest": 400, "StatusNotFound": 404, "StatusRequestEntityTooLarge": 413,
-		"StatusServiceUnavailable": 503, "StatusInternalServerError": 500}
+	statuses := map[string]int{"StatusBadRequest": 400, "StatusUnauthorized": 401, "StatusForbidden": 403,
+		"StatusNotFound": 404, "StatusConflict": 409, "StatusRequestEntityTooLarge": 413,
+		"StatusUnprocessableEntity": 422, "StatusServiceUnavailable": 503, "StatusInternalServerError": 500}
 	out := map[string]int{}
 	ast.Inspect(f, func(n ast.Node) bool {
 		lit, ok := n.(*ast.CompositeLit)

@@ -91,22 +91,7 @@ func TestPostGISUnavailable(t *testing.T) {
 		{name: "estimate", target: estimate, status: http.StatusOK},
 	})
 
-	// Drop the database under the open pool (FORCE ends its connections).
-	u, err := url.Parse(dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
-	defer cancel()
-	admin, err := pgx.Connect(ctx, os.Getenv(pgtest.EnvURL))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close(ctx)
-	db := strings.TrimPrefix(u.Path, "/")
-	if _, err := admin.Exec(ctx, "DROP DATABASE "+pgx.Identifier{db}.Sanitize()+" WITH (FORCE)"); err != nil {
-		t.Fatalf("dropping %s: %v", db, err)
-	}
+	dropDatabase(t, dbURL)
 	runCases(t, a, []apiCase{
 		{name: "dropped: estimate", target: estimate, status: http.StatusServiceUnavailable, code: "store_unavailable", check: noLeak},
 		{name: "dropped: not ready", target: "/readyz", status: http.StatusServiceUnavailable, code: "store_unavailable"},
@@ -132,4 +117,25 @@ func TestPostGISNeverReachable(t *testing.T) {
 		{name: "closed port: estimate", target: "/api/v1/estimates?parcel_id=" + f.plate, status: http.StatusServiceUnavailable, code: "store_unavailable", check: noLeak},
 		{name: "closed port: parcels", target: "/api/v1/parcels?bbox=" + f.bbox, status: http.StatusServiceUnavailable, code: "store_unavailable", check: noLeak},
 	})
+}
+
+// dropDatabase drops the database at dbURL under its open pools (FORCE ends
+// their connections).
+func dropDatabase(t *testing.T, dbURL string) {
+	t.Helper()
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	admin, err := pgx.Connect(ctx, os.Getenv(pgtest.EnvURL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	db := strings.TrimPrefix(u.Path, "/")
+	if _, err := admin.Exec(ctx, "DROP DATABASE "+pgx.Identifier{db}.Sanitize()+" WITH (FORCE)"); err != nil {
+		t.Fatalf("dropping %s: %v", db, err)
+	}
 }

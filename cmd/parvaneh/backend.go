@@ -46,6 +46,9 @@ type backend struct {
 	municipality string
 	packs        permits.PackSet
 	source       string // for the log: where the plan data is
+	// databaseURL is PostGIS's when the plan data is there, where the
+	// records are kept too; empty for the embedded store.
+	databaseURL string
 	// now is the clock in the city's time zone.
 	now func() time.Time
 }
@@ -71,7 +74,7 @@ func (f *backendFlags) open(ctx context.Context, env *cliEnv) (*backend, error) 
 		if err != nil {
 			return nil, fmt.Errorf("opening PostGIS: %w", err)
 		}
-		b.store, b.source = st, "PostGIS"
+		b.store, b.source, b.databaseURL = st, "PostGIS", url
 	} else {
 		b.store, b.source, err = loadEmbedded(ctx, *f.bundle)
 		if err != nil {

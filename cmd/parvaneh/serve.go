@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/parvaneh/parvaneh/api"
+	"github.com/parvaneh/parvaneh/auth"
+	"github.com/parvaneh/parvaneh/records"
 	"github.com/parvaneh/parvaneh/web"
 )
 
@@ -26,6 +28,10 @@ func runServe(ctx context.Context, env *cliEnv, args []string) error {
 	if fs.NArg() != 0 {
 		return fmt.Errorf("%w: parvaneh serve takes flags only", errUsage)
 	}
+	guard, err := tokenGuard(env)
+	if err != nil {
+		return err
+	}
 	start := time.Now()
 	b, err := bf.open(ctx, env)
 	if err != nil {
@@ -34,7 +40,22 @@ func runServe(ctx context.Context, env *cliEnv, args []string) error {
 	defer b.store.Close()
 	defer b.warmInBackground(ctx, env.log)()
 
-	srv := api.New(api.Config{Municipality: b.municipality, Now: b.now}, b.store, b.service(), web.Handler(), env.log)
+	// The records live beside the plan data in PostGIS; the embedded store
+	// keeps none, and their routes say so (503 records_unavailable).
+	var recs api.Records
+	if b.databaseURL != "" {
+		st, err := records.Open(ctx, b.databaseURL)
+		if err != nil {
+			return fmt.Errorf("opening the records: %w", err)
+		}
+		defer st.Close()
+		recs = st
+	}
+	if recs == nil || guard == nil {
+		env.log.Warn("the records routes (applications, cases, certificates) answer 503 records_unavailable: they need -database-url and " + auth.EnvSecret)
+	}
+
+	srv := api.New(api.Config{Municipality: b.municipality, Now: b.now}, b.store, b.service(), recs, guard, web.Handler(), env.log)
 	hs := &http.Server{
 		Addr:              *addr,
 		Handler:           srv.Handler(),
@@ -52,6 +73,7 @@ func runServe(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	env.log.Info("serving", slog.String("url", "http://"+ln.Addr().String()),
 		slog.String("municipality", b.municipality), slog.String("plan_data", b.source),
+		slog.Bool("records", recs != nil && guard != nil),
 		slog.Duration("startup", time.Since(start)))
 
 	errc := make(chan error, 1)
@@ -68,4 +90,19 @@ func runServe(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	env.log.Info("stopped")
 	return nil
+}
+
+// tokenGuard checks the records routes' bearer tokens against
+// PARVANEH_TOKEN_SECRET. Without the variable there is no guard (nil) and
+// the server answers the plan alone; a secret that is set but unusable
+// (too short) stops the start, since it is a mistake, not a choice.
+func tokenGuard(env *cliEnv) (*auth.Guard, error) {
+	if env.getenv(auth.EnvSecret) == "" {
+		return nil, nil
+	}
+	secret, err := auth.SecretFromEnv(env.getenv)
+	if err != nil {
+		return nil, err
+	}
+	return auth.NewGuard(auth.Verifier{Secret: secret}, api.Refuse)
 }
