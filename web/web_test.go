@@ -159,7 +159,7 @@ func TestEveryWordInBothLanguages(t *testing.T) {
 			t.Errorf("%q is in English only", k)
 		}
 	}
-	asked := regexp.MustCompile(`\b(?:tr|trf)\('([a-z_.]+)'|localError\('([a-z_]+)'\)`)
+	asked := regexp.MustCompile(`\b(?:tr|trf)\('([a-z_.]+)'|(?:localError\(|readJSON\(\w+, )'([a-z_]+)'\)`)
 	scripts, err := fs.Glob(static, "static/*.js")
 	if err != nil {
 		t.Fatal(err)

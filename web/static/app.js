@@ -12,7 +12,7 @@ import { LAND_USE_FA, DENSITY_BAND_FA, OVERLAY_KIND } from './i18n.js';
 import {
   state, $, tr, num, named, h, APIError, localError, track, whenIdle, api, plateParam, viewBBox,
   setRenderer, storeLang, withUnit, area, money, pct, plateText, dateEl, showError, clearError, renderError,
-  landUse, figureValue, versionsView,
+  landUse, figureValue, versionsView, readJSON,
 } from './page.js';
 import {
   restoreSession, renderAccount, signinView, recordsView, loadRecords, filingView,
@@ -404,13 +404,8 @@ function outlineGeometry(d) {
 
 async function uploadOutline(file) {
   clearError();
-  let data;
-  try {
-    data = JSON.parse(await file.text());
-  } catch {
-    showError(new APIError(localError('file')));
-    return;
-  }
+  const data = await readJSON(file, 'file');
+  if (data === undefined) return;
   const geometry = outlineGeometry(data);
   if (!geometry) {
     showError(new APIError(localError('not_polygon')));
@@ -423,14 +418,8 @@ async function uploadOutline(file) {
 
 async function uploadProposal(file) {
   clearError();
-  let proposal;
-  try {
-    proposal = JSON.parse(await file.text());
-  } catch {
-    showError(new APIError(localError('proposal_file')));
-    return;
-  }
-  validate(proposal);
+  const proposal = await readJSON(file, 'proposal_file');
+  if (proposal !== undefined) validate(proposal);
 }
 
 // validate posts the proposal as it is (the server reads it strictly and

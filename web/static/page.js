@@ -132,6 +132,17 @@ export function viewBBox(bounds) {
     .map((v) => v.toFixed(6)).join(',');
 }
 
+// readJSON reads a chosen file as JSON; when it is not, it shows the page's
+// error err_CODE and gives undefined (which no JSON text parses to).
+export async function readJSON(file, code) {
+  try {
+    return JSON.parse(await file.text());
+  } catch {
+    showError(new APIError(localError(code)));
+    return undefined;
+  }
+}
+
 // ---- rendering ------------------------------------------------------------
 
 let renderer = () => {};

@@ -11,7 +11,7 @@ import { formatDate } from './format.js';
 import { STRINGS } from './i18n.js';
 import {
   state, $, tr, trf, h, api, track, render, APIError, localError, showError, clearError,
-  money, plateText, figureValue, bilingual,
+  money, plateText, figureValue, bilingual, readJSON,
 } from './page.js';
 
 const TOKEN_KEY = 'parvaneh.token';
@@ -350,13 +350,8 @@ function caseToolsView() {
 
 async function openCaseFile(file) {
   clearError();
-  let doc;
-  try {
-    doc = JSON.parse(await file.text());
-  } catch {
-    showError(new APIError(localError('case_file')));
-    return;
-  }
+  const doc = await readJSON(file, 'case_file');
+  if (doc === undefined) return;
   try {
     const c = await submit('case', 'cases', doc);
     location.hash = `#case/${c.id}`;
