@@ -113,6 +113,9 @@ func unreachable(err error) bool {
 	switch {
 	case errors.As(err, &connErr), errors.As(err, &netErr):
 		return true
+	case errors.Is(err, pgconn.ErrConnClosed):
+		// The server went away under a connection the pool handed out.
+		return true
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
 		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
 		return true
