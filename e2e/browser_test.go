@@ -363,7 +363,7 @@ func newApp(t *testing.T) *app {
 	}
 	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	svc := permits.NewService(st, packs, names[0], time.Now)
-	srv := api.New(api.Config{Municipality: names[0]}, st, svc, web.Handler(), log)
+	srv := api.New(api.Config{Municipality: names[0]}, st, svc, nil, nil, web.Handler(), log)
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	return &app{ts}
