@@ -116,12 +116,13 @@ var recordsRefusals = []struct {
 }{
 	{records.ErrNotFound, errNotFound, "id"},
 	{records.ErrForbidden, errForbidden, ""},
+	{records.ErrReasonRequired, errMissing, "reason"},
 	{records.ErrBadTransition, errTransition, ""},
 	{records.ErrKeyReused, errKeyReused, idempotencyHeader},
 	{records.ErrOpenCase, errOpenCase, "parcel_id"},
 	{records.ErrInvalidFiling, errInvalidFiling, ""},
 	{records.ErrInvalidDecision, errInvalidDecision, ""},
-	{records.ErrInvalidQuery, errInvalid, ""},
+	{records.ErrInvalidValue, errInvalid, ""},
 }
 
 // recordsError names what a refusal of the records means for the request;

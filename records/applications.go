@@ -103,7 +103,8 @@ func (s *Store) File(ctx context.Context, by Actor, f Filing) (app *Application,
 	case by.Role == RoleApplicant && applicant != by.User:
 		return nil, false, fmt.Errorf("records: %s filing for %s: %w", by.User, applicant, ErrForbidden)
 	case applicant == "":
-		return nil, false, fmt.Errorf("records: filing: %w: an engineer names the applicant", ErrInvalidFiling)
+		return nil, false, fmt.Errorf("records: filing: %w", &FieldError{Field: "applicant",
+			Err: fmt.Errorf("%w: an engineer names the applicant", ErrInvalidFiling)})
 	}
 	parcelID, err := checkFiling(f)
 	if err != nil {
@@ -217,8 +218,8 @@ func (s *Store) Get(ctx context.Context, by Actor, id int64) (*Application, erro
 // Applications lists the applications by may see (as Get decides), newest
 // first.
 func (s *Store) Applications(ctx context.Context, by Actor, q Query) ([]Application, error) {
-	if q.State != "" && !State(q.State).valid() {
-		return nil, &FieldError{Field: "state", Err: fmt.Errorf("%w: %q is not an application state", ErrInvalidQuery, q.State)}
+	if q.State != "" && !State(q.State).Valid() {
+		return nil, &FieldError{Field: "state", Err: fmt.Errorf("%w: %q is not an application state", ErrInvalidValue, q.State)}
 	}
 	var who string
 	switch {
@@ -261,8 +262,9 @@ type transitionDetail struct {
 // together; a refused move writes nothing.
 func (s *Store) Transition(ctx context.Context, id int64, by Actor, to State, reason string) (*Application, error) {
 	subject := subjectOf(id)
-	if !to.valid() {
-		return nil, fmt.Errorf("records: moving %s to %q: %w: no such state", subject, to, ErrBadTransition)
+	if !to.Valid() {
+		return nil, fmt.Errorf("records: moving %s: %w", subject, &FieldError{Field: "to",
+			Err: fmt.Errorf("%w: %q is not an application state", ErrInvalidValue, to)})
 	}
 	var app *Application
 	err := s.inTx(ctx, "moving "+subject, func(tx pgx.Tx) error {
@@ -281,7 +283,7 @@ func (s *Store) Transition(ctx context.Context, id int64, by Actor, to State, re
 			return fmt.Errorf("records: %s as %s: %w (only %s may)", doing, by.Role, ErrForbidden, t.by)
 		case t.needsReason && strings.TrimSpace(reason) == "":
 			return fmt.Errorf("records: %s: %w", doing, &FieldError{Field: "reason",
-				Err: fmt.Errorf("%w: a reason is required", ErrBadTransition)})
+				Err: fmt.Errorf("%w: this move must say why", ErrReasonRequired)})
 		}
 		detail := transitionDetail{From: app.State, To: to, Reason: reason}
 		var permit []byte

@@ -314,6 +314,8 @@ func TestTransitionsRefused(t *testing.T) {
 				role, ok := allowed[[2]records.State{from, to}]
 				want := records.ErrBadTransition
 				switch {
+				case !to.Valid():
+					want = records.ErrInvalidValue
 				case ok && by.Role == role:
 					continue // allowed: TestLifeCycle makes it
 				case ok:
@@ -327,7 +329,7 @@ func TestTransitionsRefused(t *testing.T) {
 		}
 	}
 	// A refusal needs its reason.
-	if _, err := st.Transition(t.Context(), ids[records.UnderReview], staff, records.Rejected, " "); !errors.Is(err, records.ErrBadTransition) {
+	if _, err := st.Transition(t.Context(), ids[records.UnderReview], staff, records.Rejected, " "); !errors.Is(err, records.ErrReasonRequired) {
 		t.Errorf("rejected without a reason: %v", err)
 	}
 	if _, err := st.Transition(t.Context(), 999, staff, records.UnderReview, ""); !errors.Is(err, records.ErrNotFound) {

@@ -80,8 +80,25 @@ type Entry struct {
 	Detail  json.RawMessage `json:"detail"`
 	// PrevHash is the previous entry's Hash (32 zero bytes for the first);
 	// Hash is the SHA-256 of the entry's canonical content (canonical).
-	PrevHash []byte `json:"prev_hash"`
-	Hash     []byte `json:"hash"`
+	PrevHash Hash `json:"prev_hash"`
+	Hash     Hash `json:"hash"`
+}
+
+// Hash is a SHA-256, written in JSON in hex as audit verify prints it.
+type Hash []byte
+
+// MarshalJSON writes the hash as a hex string.
+func (h Hash) MarshalJSON() ([]byte, error) { return json.Marshal(hex.EncodeToString(h)) }
+
+// UnmarshalJSON reads a hex string.
+func (h *Hash) UnmarshalJSON(data []byte) error {
+	var s string
+	if err := json.Unmarshal(data, &s); err != nil {
+		return err
+	}
+	b, err := hex.DecodeString(s)
+	*h = b
+	return err
 }
 
 // Actions recorded in the audit log.

@@ -260,7 +260,7 @@ func (s *Store) Cases(ctx context.Context, by Actor, q Query) ([]Case, error) {
 		return nil, fmt.Errorf("records: listing cases as %s: %w", by.Role, ErrForbidden)
 	}
 	if q.State != "" && !slices.Contains([]CaseState{CaseOpen, CaseDecided, CaseClosed}, CaseState(q.State)) {
-		return nil, &FieldError{Field: "state", Err: fmt.Errorf("%w: %q is not a case state", ErrInvalidQuery, q.State)}
+		return nil, &FieldError{Field: "state", Err: fmt.Errorf("%w: %q is not a case state", ErrInvalidValue, q.State)}
 	}
 	rows, err := s.pool.Query(ctx, listCases, q.State, q.ParcelID, q.Before, q.limit())
 	if err != nil {
@@ -311,7 +311,7 @@ func (s *Store) CloseCase(ctx context.Context, id int64, by Actor, reason string
 	}
 	if strings.TrimSpace(reason) == "" {
 		return nil, fmt.Errorf("records: closing %s: %w", subject, &FieldError{Field: "reason",
-			Err: fmt.Errorf("%w: say how the decision was carried out", ErrBadTransition)})
+			Err: fmt.Errorf("%w: say how the decision was carried out", ErrReasonRequired)})
 	}
 	var c *Case
 	err := s.inTx(ctx, "closing "+subject, func(tx pgx.Tx) error {
@@ -417,7 +417,7 @@ func decide(rv *permits.Review, d DecisionInput) (*Decision, error) {
 		dec.Rulings[i] = r
 	}
 	if !dec.FollowsProposal && dec.Reason == "" {
-		return nil, decisionErr("reason", "the decision departs from the proposal: say why")
+		return nil, &FieldError{Field: "reason", Err: fmt.Errorf("%w: %w: the decision departs from the proposal", ErrInvalidDecision, ErrReasonRequired)}
 	}
 	return dec, nil
 }

@@ -21,7 +21,7 @@ var (
 	// ErrForbidden: the actor's role may not do this.
 	ErrForbidden = errors.New("forbidden for this role")
 	// ErrBadTransition: the record cannot move from its state to the one
-	// asked (or the move lacks its reason).
+	// asked.
 	ErrBadTransition = errors.New("transition not allowed")
 	// ErrInvalidFiling: the filing is incomplete or inconsistent (no key,
 	// an unreadable proposal, a validation of another proposal or one
@@ -30,8 +30,12 @@ var (
 	// ErrKeyReused: the idempotency key was used by this user for another
 	// submission.
 	ErrKeyReused = errors.New("idempotency key already used for another submission")
-	// ErrInvalidQuery: a list was asked with a filter that cannot match.
-	ErrInvalidQuery = errors.New("invalid query")
+	// ErrInvalidValue: a member's value is none of those it may take (a
+	// state that does not exist, in a move or a list's filter).
+	ErrInvalidValue = errors.New("invalid value")
+	// ErrReasonRequired: the change must say why (a refusal, a closure, a
+	// decision departing from the proposal).
+	ErrReasonRequired = errors.New("a reason is required")
 )
 
 // MaxKeyBytes bounds an idempotency key.

@@ -70,8 +70,8 @@ func findTransition(from, to State) (transition, bool) {
 	return transition{}, false
 }
 
-// valid reports whether s is one of the states.
-func (s State) valid() bool {
+// Valid reports whether s is one of the states.
+func (s State) Valid() bool {
 	switch s {
 	case Submitted, UnderReview, Approved, Rejected, PermitIssued, CompletionCertificate:
 		return true
