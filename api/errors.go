@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/parvaneh/parvaneh/layers"
+	"github.com/parvaneh/parvaneh/rules"
 )
 
 // apiError is the one error body every endpoint answers with: a stable,
@@ -58,6 +59,9 @@ var (
 	errNoPlan = apiError{Status: http.StatusNotFound, Code: "no_plan_version",
 		MessageEn: "No plan version was in force on that date.",
 		MessageFa: "در آن تاریخ هیچ نسخه‌ای از طرح لازم‌الاجرا نبود."}
+	errNotInRulePack = apiError{Status: http.StatusUnprocessableEntity, Code: "not_in_rule_pack",
+		MessageEn: "The plan gives this parcel a zone (or other key) the rule pack has no regulations for; the municipality must bring the rule pack up to date with the plan.",
+		MessageFa: "طرح برای این پلاک پهنه‌ای (یا کلیدی) تعیین کرده که بستهٔ ضوابط برای آن ضابطه‌ای ندارد؛ شهرداری باید بستهٔ ضوابط را با طرح هماهنگ کند."}
 	errNotFound = apiError{Status: http.StatusNotFound, Code: "not_found",
 		MessageEn: "No such resource.",
 		MessageFa: "چنین منبعی وجود ندارد."}
@@ -110,8 +114,15 @@ func (e apiError) with(field, detail string) *apiError {
 // anything else 500 with the cause logged, never shown.
 func (s *Server) fail(c *gin.Context, err error) {
 	var ae *apiError
+	var missing *rules.MissingRowError
 	switch {
 	case errors.As(err, &ae):
+	case errors.As(err, &missing):
+		// Not the caller's fault, but nothing they can be told to retry
+		// either: the operator must hear of it.
+		s.log.WarnContext(c.Request.Context(), "the plan and the rule pack disagree",
+			slog.String("path", c.Request.URL.Path), slog.Any("err", err))
+		ae = errNotInRulePack.with("", missing.Error())
 	case errors.Is(err, layers.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
 		ae = errUnavailable.with("", "")
 	case errors.Is(err, layers.ErrNotFound):

@@ -6,8 +6,11 @@ import (
 	"math"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/parvaneh/parvaneh/layers/memstore"
 )
 
 // hasRepair checks an estimate lists a repair with the code.
@@ -145,4 +148,40 @@ func millimetres(v any) any {
 		return out
 	}
 	return v
+}
+
+// TestNotInRulePack: a plan whose detailed-plan zones carry a code the rule
+// pack's zone table lacks gets 422 not_in_rule_pack naming the table and
+// code from every job on such a parcel, never a 500; the operator's log
+// hears of it.
+func TestNotInRulePack(t *testing.T) {
+	b := *testBundle(t)
+	b.DetailedPlan = slices.Clone(b.DetailedPlan)
+	for i := range b.DetailedPlan {
+		b.DetailedPlan[i].Code = "R999"
+	}
+	st := memstore.New()
+	t.Cleanup(st.Close)
+	if _, err := st.Import(t.Context(), &b); err != nil {
+		t.Fatal(err)
+	}
+	a := newApp(t, st)
+	f := newFixture(t, testBundle(t))
+	detail := func(t *testing.T, res *response) {
+		t.Helper()
+		noLeak(t, res)
+		if e, _ := res.JSON(t)["error"].(map[string]any); e["detail"] != `table zone has no row "R999"` {
+			t.Errorf("detail %v", e["detail"])
+		}
+	}
+	runCases(t, a, []apiCase{
+		{name: "estimate", target: "/api/v1/estimates?parcel_id=" + f.plate, status: 422, code: "not_in_rule_pack", check: detail},
+		{name: "validation", method: "POST", target: "/api/v1/validations", status: 422, code: "not_in_rule_pack", check: detail,
+			body: `{"parcel_id":"` + f.plate + `","floors":[{"level":0,"residential_area_m2":50}],"parking_spaces":1,"footprint_area_m2":50,"height_m":3.5}`},
+		{name: "violations", method: "POST", target: "/api/v1/violations", status: 422, code: "not_in_rule_pack", check: detail,
+			body: `{"parcel_id":"` + f.plate + `","permit":null,"survey":{"residential_area_m2":50,"floors":1,"parking_spaces":0}}`},
+	})
+	if !strings.Contains(a.logs.String(), "the plan and the rule pack disagree") {
+		t.Errorf("the log does not say so:\n%s", a.logs.String())
+	}
 }
