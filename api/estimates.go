@@ -11,11 +11,11 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/parvaneh/parvaneh/geo"
-	"github.com/parvaneh/parvaneh/layers"
 	"github.com/parvaneh/parvaneh/permits"
 )
 
@@ -75,33 +75,26 @@ func (s *Server) estimate(c *gin.Context, req estimateRequest) {
 		s.fail(c, errMissing.with("parcel_id", "give parcel_id or geometry"))
 		return
 	}
-	// permits answers layers.ErrNotFound both for a plate that is not in
-	// the version and for a date before every version: looking the version
-	// up first tells no_plan_version from parcel_not_found.
-	if _, err := s.versionAsOf(c.Request.Context(), asOf); err != nil {
-		s.fail(c, err)
-		return
-	}
 	est, err := s.jobs.Estimate(c.Request.Context(), w)
 	if err != nil {
-		s.fail(c, s.permitsError(err, req.ParcelID))
+		s.fail(c, s.permitsError(err, w))
 		return
 	}
 	c.JSON(http.StatusOK, est)
 }
 
-// permitsError names what a permits error means for the request.
-func (s *Server) permitsError(err error, parcelID string) error {
+// permitsError names what a permits error means for the request about w.
+func (s *Server) permitsError(err error, w permits.Where) error {
 	var ge *geo.GeometryError
 	switch {
 	case errors.As(err, &ge):
 		return geometryError(err)
 	case errors.Is(err, permits.ErrOutsideMunicipality):
 		return errOutsideCity.with("geometry", "")
-	case errors.Is(err, layers.ErrNotFound) && parcelID != "":
-		return errParcelNotFound.with("parcel_id", parcelID)
-	case errors.Is(err, layers.ErrNotFound):
-		return errNoPlan.with("as_of", "")
+	case errors.Is(err, permits.ErrNoPlanVersion):
+		return errNoPlan.with("as_of", w.AsOf.Format(time.DateOnly))
+	case errors.Is(err, permits.ErrParcelNotFound):
+		return errParcelNotFound.with("parcel_id", w.ParcelID)
 	}
 	return err
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/parvaneh/parvaneh/geo"
-	"github.com/parvaneh/parvaneh/layers"
 	"github.com/parvaneh/parvaneh/permits"
 )
 
@@ -67,21 +66,14 @@ func runJob[D, R any](s *Server, ctx context.Context, body []byte, parse func([]
 			return nil, err
 		}
 	}
-	// As for estimates: a date before every version is no_plan_version,
-	// not parcel_not_found.
-	if _, err := s.versionAsOf(ctx, w.AsOf); err != nil {
-		return nil, err
-	}
 	r, err := job(ctx, doc)
 	switch {
 	case err == nil:
 		return r, nil
 	case refused(err):
 		return nil, proposalError(err)
-	case errors.Is(err, layers.ErrNotFound) && w.ParcelID != "":
-		return nil, errParcelNotFound.with("parcel_id", w.ParcelID)
 	}
-	return nil, err
+	return nil, s.permitsError(err, *w)
 }
 
 // readBody reads a posted document whole; on failure it has answered.

@@ -79,6 +79,15 @@ func Today(now time.Time) time.Time {
 // the plan version (often longitude and latitude swapped).
 var ErrOutsideMunicipality = errors.New("geometry outside the municipality")
 
+// ErrNoPlanVersion: no plan version was in force on the date asked.
+// ErrParcelNotFound: the version in force has no parcel with the plate.
+// Both are layers.ErrNotFound too; they tell the caller which thing was not
+// found without a second look-up.
+var (
+	ErrNoPlanVersion  = fmt.Errorf("no plan version in force: %w", layers.ErrNotFound)
+	ErrParcelNotFound = fmt.Errorf("no parcel with that plate: %w", layers.ErrNotFound)
+)
+
 // Site is a resolved parcel: the plan version and pack in force, the
 // parcel's geometry and its site facts.
 type Site struct {
@@ -111,6 +120,9 @@ func (s *Service) Resolve(ctx context.Context, w Where) (*Site, error) {
 		asOf = Today(s.now())
 	}
 	v, err := s.plans.VersionAsOf(ctx, s.municipality, asOf)
+	if errors.Is(err, layers.ErrNotFound) {
+		err = ErrNoPlanVersion
+	}
 	if err != nil {
 		return nil, fmt.Errorf("finding the plan version of %s as of %s: %w", s.municipality, asOf.Format(time.DateOnly), err)
 	}
@@ -131,6 +143,9 @@ func (s *Service) Resolve(ctx context.Context, w Where) (*Site, error) {
 			if err == nil {
 				m, err = s.plans.Measure(ctx, v.ID, p.Geom)
 			}
+		}
+		if errors.Is(err, layers.ErrNotFound) {
+			err = ErrParcelNotFound
 		}
 		if err != nil {
 			return nil, fmt.Errorf("measuring parcel %q: %w", w.ParcelID, err)
