@@ -399,15 +399,6 @@ type feature struct {
 }
 
 func parcelFeature(p layers.Parcel, proj *geo.Projection) feature {
-	props := map[string]any{"parcel_id": p.ID}
-	if p.RegisteredArea != nil {
-		props["registered_area_m2"] = *p.RegisteredArea
-	}
-	if p.Address != "" {
-		props["address"] = p.Address
-	}
-	if p.AddressFa != "" {
-		props["address_fa"] = p.AddressFa
-	}
-	return feature{Type: "Feature", ID: p.ID, Geometry: proj.ReverseMultiPolygon(p.Geom), Properties: props}
+	f := p.Feature()
+	return feature{Type: "Feature", ID: f.ID, Geometry: proj.ReverseMultiPolygon(f.Geom), Properties: f.Properties}
 }
