@@ -1,7 +1,6 @@
 package records
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
@@ -124,7 +123,7 @@ func (s *Store) File(ctx context.Context, by Actor, f Filing) (app *Application,
 		err := tx.QueryRow(ctx, insertApp, applicant, by.User, f.IdempotencyKey, sum[:], parcelID,
 			v.Reference, v.Plan.ID, v.RulePack.ID, v.RulePack.Version, f.Proposal, validation).Scan(&id)
 		if errors.Is(err, pgx.ErrNoRows) {
-			app, err = s.existing(ctx, tx, applicant, f.IdempotencyKey, sum[:])
+			app, err = appKind.filedBefore(ctx, tx, selectByKey, applicant, f.IdempotencyKey, sum[:])
 			return err
 		}
 		if err != nil {
@@ -137,7 +136,7 @@ func (s *Store) File(ctx context.Context, by Actor, f Filing) (app *Application,
 			return err
 		}
 		filed = true
-		app, err = getApp(ctx, tx, selectApp, id)
+		app, err = appKind.get(ctx, tx, selectApp, id)
 		return err
 	})
 	if err != nil {
@@ -186,26 +185,12 @@ func checkFiling(f Filing) (string, error) {
 	return parcel, nil
 }
 
-// existing returns the application filed before under (applicant, key),
-// refusing a key reused for another proposal.
-func (s *Store) existing(ctx context.Context, tx pgx.Tx, applicant, key string, sum []byte) (*Application, error) {
-	var stored []byte
-	app, err := scanApp(tx.QueryRow(ctx, selectByKey, applicant, key), &stored)
-	if err != nil {
-		return nil, wrapErr("reading the application filed before under the key", err)
-	}
-	if !bytes.Equal(stored, sum) {
-		return nil, fmt.Errorf("records: filing under key %q: %w (application %d)", key, ErrKeyReused, app.ID)
-	}
-	return app, nil
-}
-
 // Get returns the application with the id if by may see it: staff and
 // commission members see all, an applicant their own, an engineer those
 // they filed or that were filed for them. Another's is ErrNotFound, so its
 // existence is not disclosed.
 func (s *Store) Get(ctx context.Context, by Actor, id int64) (*Application, error) {
-	app, err := getApp(ctx, s.pool, selectApp, id)
+	app, err := appKind.get(ctx, s.pool, selectApp, id)
 	if err != nil {
 		return nil, err
 	}
@@ -271,7 +256,7 @@ func (s *Store) Transition(ctx context.Context, id int64, by Actor, to State, re
 		// The row lock makes concurrent moves of one application take
 		// turns, each seeing the state the one before left.
 		var err error
-		if app, err = getApp(ctx, tx, lockApp, id); err != nil {
+		if app, err = appKind.get(ctx, tx, lockApp, id); err != nil {
 			return err
 		}
 		doing := fmt.Sprintf("moving %s from %s to %s", subject, app.State, to)
@@ -307,7 +292,7 @@ func (s *Store) Transition(ctx context.Context, id int64, by Actor, to State, re
 		if _, err := tx.Exec(ctx, updateState, id, string(to), permit, at); err != nil {
 			return wrapErr(doing, err)
 		}
-		app, err = getApp(ctx, tx, selectApp, id)
+		app, err = appKind.get(ctx, tx, selectApp, id)
 		return err
 	})
 	if err != nil {
@@ -326,13 +311,8 @@ func freeze(v *permits.Validation, by string, at time.Time) Permit {
 // subjectOf names an application in the audit log.
 func subjectOf(id int64) string { return "application/" + strconv.FormatInt(id, 10) }
 
-func getApp(ctx context.Context, q querier, query string, id int64) (*Application, error) {
-	app, err := scanApp(q.QueryRow(ctx, query, id))
-	if err != nil {
-		return nil, wrapErr("reading "+subjectOf(id), err)
-	}
-	return app, nil
-}
+// appKind reads applications for the shared readers (store.go).
+var appKind = recordKind[Application]{subject: subjectOf, scan: scanApp, id: func(a *Application) int64 { return a.ID }}
 
 // scanApp reads appColumns, after the extra destinations given first.
 func scanApp(row pgx.Row, extra ...any) (*Application, error) {

@@ -1,7 +1,6 @@
 package records
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
@@ -209,7 +208,7 @@ func (s *Store) OpenCase(ctx context.Context, by Actor, f CaseFiling) (c *Case, 
 		err := tx.QueryRow(ctx, insertCase, by.User, f.IdempotencyKey, docSum[:], parcel, rv.Reference,
 			rv.Plan.ID, rv.RulePack.ID, rv.RulePack.Version, f.Document, string(review)).Scan(&id)
 		if errors.Is(err, pgx.ErrNoRows) {
-			c, err = existingCase(ctx, tx, by.User, f.IdempotencyKey, docSum[:])
+			c, err = caseKind.filedBefore(ctx, tx, selectCaseByKey, by.User, f.IdempotencyKey, docSum[:])
 			return err
 		}
 		if err != nil {
@@ -223,7 +222,7 @@ func (s *Store) OpenCase(ctx context.Context, by Actor, f CaseFiling) (c *Case, 
 			return err
 		}
 		opened = true
-		c, err = getCase(ctx, tx, selectCase, id)
+		c, err = caseKind.get(ctx, tx, selectCase, id)
 		return err
 	})
 	if err != nil {
@@ -232,26 +231,12 @@ func (s *Store) OpenCase(ctx context.Context, by Actor, f CaseFiling) (c *Case, 
 	return c, opened, nil
 }
 
-// existingCase returns the case opened before under (user, key), refusing a
-// key reused for another document.
-func existingCase(ctx context.Context, tx pgx.Tx, user, key string, sum []byte) (*Case, error) {
-	var stored []byte
-	c, err := scanCase(tx.QueryRow(ctx, selectCaseByKey, user, key), &stored)
-	if err != nil {
-		return nil, wrapErr("reading the case opened before under the key", err)
-	}
-	if !bytes.Equal(stored, sum) {
-		return nil, fmt.Errorf("records: opening a case under key %q: %w (%s)", key, ErrKeyReused, caseSubject(c.ID))
-	}
-	return c, nil
-}
-
 // Case returns the case with the id, for staff and commission members.
 func (s *Store) Case(ctx context.Context, by Actor, id int64) (*Case, error) {
 	if !mayReadAll[by.Role] {
 		return nil, fmt.Errorf("records: reading %s as %s: %w", caseSubject(id), by.Role, ErrForbidden)
 	}
-	return getCase(ctx, s.pool, selectCase, id)
+	return caseKind.get(ctx, s.pool, selectCase, id)
 }
 
 // Cases lists cases, newest first, for staff and commission members.
@@ -281,7 +266,7 @@ func (s *Store) Decide(ctx context.Context, id int64, by Actor, d DecisionInput)
 	var c *Case
 	err := s.inTx(ctx, "deciding "+subject, func(tx pgx.Tx) error {
 		var err error
-		if c, err = getCase(ctx, tx, lockCase, id); err != nil {
+		if c, err = caseKind.get(ctx, tx, lockCase, id); err != nil {
 			return err
 		}
 		if c.State != CaseOpen {
@@ -316,7 +301,7 @@ func (s *Store) CloseCase(ctx context.Context, id int64, by Actor, reason string
 	var c *Case
 	err := s.inTx(ctx, "closing "+subject, func(tx pgx.Tx) error {
 		var err error
-		if c, err = getCase(ctx, tx, lockCase, id); err != nil {
+		if c, err = caseKind.get(ctx, tx, lockCase, id); err != nil {
 			return err
 		}
 		if c.State != CaseDecided {
@@ -355,7 +340,7 @@ func changeCase(ctx context.Context, tx pgx.Tx, c *Case, by Actor, action, updat
 	if _, err := tx.Exec(ctx, update, c.ID, string(rec), at); err != nil {
 		return wrapErr(action+" "+subject, err)
 	}
-	got, err := getCase(ctx, tx, selectCase, c.ID)
+	got, err := caseKind.get(ctx, tx, selectCase, c.ID)
 	if err != nil {
 		return err
 	}
@@ -425,13 +410,8 @@ func decide(rv *permits.Review, d DecisionInput) (*Decision, error) {
 // caseSubject names a case in the audit log.
 func caseSubject(id int64) string { return "case/" + strconv.FormatInt(id, 10) }
 
-func getCase(ctx context.Context, q querier, query string, id int64) (*Case, error) {
-	c, err := scanCase(q.QueryRow(ctx, query, id))
-	if err != nil {
-		return nil, wrapErr("reading "+caseSubject(id), err)
-	}
-	return c, nil
-}
+// caseKind reads cases for the shared readers (store.go).
+var caseKind = recordKind[Case]{subject: caseSubject, scan: scanCase, id: func(c *Case) int64 { return c.ID }}
 
 // scanCase reads caseColumns, after the extra destinations given first.
 func scanCase(row pgx.Row, extra ...any) (*Case, error) {

@@ -1,6 +1,7 @@
 package records
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -154,4 +155,37 @@ func collect[T any](rows pgx.Rows, doing string, scan func(pgx.Rows) (*T, error)
 		return nil, wrapErr(doing, err)
 	}
 	return out, nil
+}
+
+// recordKind is what the shared readers need of one kind of record: how it
+// is named in the audit log, scanned and identified.
+type recordKind[T any] struct {
+	subject func(id int64) string
+	// scan reads the record's columns after the extra destinations.
+	scan func(row pgx.Row, extra ...any) (*T, error)
+	id   func(*T) int64
+}
+
+// get reads the record with the id by query.
+func (k recordKind[T]) get(ctx context.Context, q querier, query string, id int64) (*T, error) {
+	r, err := k.scan(q.QueryRow(ctx, query, id))
+	if err != nil {
+		return nil, wrapErr("reading "+k.subject(id), err)
+	}
+	return r, nil
+}
+
+// filedBefore reads the record submitted before under (user, key) by query,
+// which selects the fingerprint of its document first; a key reused for
+// another document (sum) is ErrKeyReused, not the wrong record.
+func (k recordKind[T]) filedBefore(ctx context.Context, tx pgx.Tx, query, user, key string, sum []byte) (*T, error) {
+	var stored []byte
+	r, err := k.scan(tx.QueryRow(ctx, query, user, key), &stored)
+	if err != nil {
+		return nil, wrapErr("reading what was submitted before under the key", err)
+	}
+	if !bytes.Equal(stored, sum) {
+		return nil, fmt.Errorf("records: submitting under key %q: %w (%s)", key, ErrKeyReused, k.subject(k.id(r)))
+	}
+	return r, nil
 }
