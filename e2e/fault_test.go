@@ -209,7 +209,7 @@ func TestFaultPostGISStopsMidFlight(t *testing.T) {
 	if !report.OK {
 		t.Errorf("the audit log does not verify: %+v", report.Problems)
 	}
-	t.Logf("%d filings and %d estimates; PostGIS down %v: %d answers 503 store_unavailable, %d filings answered 201 meanwhile (in flight at the stop); "+
+	t.Logf("%d filings and %d other answers (estimates, recovery probes); PostGIS down %v: %d answers 503 store_unavailable, %d filings answered 201 meanwhile (in flight at the stop); "+
 		"service back %v after PostGIS started; %d refused filings retried under their key, %d of them had committed; audit log of %d entries verified",
 		len(filings), len(others), started.Sub(stopped).Round(time.Millisecond), unavailable, filedWhileDown,
 		recovered.Round(time.Millisecond), retried.Load(), committed.Load(), report.Entries)
