@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -116,33 +115,18 @@ func (s *Store) File(ctx context.Context, by Actor, f Filing) (app *Application,
 	}
 	sum := sha256.Sum256(f.Proposal)
 
-	// ON CONFLICT waits for a concurrent filing of the same key to commit
-	// and then inserts nothing: exactly one of them files.
-	err = s.inTx(ctx, "a filing", func(tx pgx.Tx) error {
-		var id int64
-		err := tx.QueryRow(ctx, insertApp, applicant, by.User, f.IdempotencyKey, sum[:], parcelID,
-			v.Reference, v.Plan.ID, v.RulePack.ID, v.RulePack.Version, f.Proposal, validation).Scan(&id)
-		if errors.Is(err, pgx.ErrNoRows) {
-			app, err = appKind.filedBefore(ctx, tx, selectByKey, applicant, f.IdempotencyKey, sum[:])
-			return err
-		}
-		if err != nil {
-			return wrapErr("filing an application", err)
-		}
-		if _, err := appendEntry(ctx, tx, by, ActionFiled, subjectOf(id), filedDetail{
+	return appKind.submit(ctx, s, submission{
+		doing: "filing an application", by: by, owner: applicant, key: f.IdempotencyKey, sum: sum[:],
+		insert: func(tx pgx.Tx) pgx.Row {
+			return tx.QueryRow(ctx, insertApp, applicant, by.User, f.IdempotencyKey, sum[:], parcelID,
+				v.Reference, v.Plan.ID, v.RulePack.ID, v.RulePack.Version, f.Proposal, validation)
+		},
+		action: ActionFiled,
+		detail: filedDetail{
 			Applicant: applicant, IdempotencyKey: f.IdempotencyKey, ProposalSHA256: fmt.Sprintf("%x", sum),
 			ParcelID: parcelID, PlanVersionID: v.Plan.ID, RulePack: v.RulePack, DuesTotal: v.DuesTotal,
-		}); err != nil {
-			return err
-		}
-		filed = true
-		app, err = appKind.get(ctx, tx, selectApp, id)
-		return err
+		},
 	})
-	if err != nil {
-		return nil, false, err
-	}
-	return app, filed, nil
 }
 
 // filedDetail is the audit detail of a filing.
@@ -190,7 +174,7 @@ func checkFiling(f Filing) (string, error) {
 // they filed or that were filed for them. Another's is ErrNotFound, so its
 // existence is not disclosed.
 func (s *Store) Get(ctx context.Context, by Actor, id int64) (*Application, error) {
-	app, err := appKind.get(ctx, s.pool, selectApp, id)
+	app, err := appKind.get(ctx, s.pool, appKind.byID, id)
 	if err != nil {
 		return nil, err
 	}
@@ -292,7 +276,7 @@ func (s *Store) Transition(ctx context.Context, id int64, by Actor, to State, re
 		if _, err := tx.Exec(ctx, updateState, id, string(to), permit, at); err != nil {
 			return wrapErr(doing, err)
 		}
-		app, err = appKind.get(ctx, tx, selectApp, id)
+		app, err = appKind.get(ctx, tx, appKind.byID, id)
 		return err
 	})
 	if err != nil {
@@ -312,7 +296,8 @@ func freeze(v *permits.Validation, by string, at time.Time) Permit {
 func subjectOf(id int64) string { return "application/" + strconv.FormatInt(id, 10) }
 
 // appKind reads applications for the shared readers (store.go).
-var appKind = recordKind[Application]{subject: subjectOf, scan: scanApp, id: func(a *Application) int64 { return a.ID }}
+var appKind = recordKind[Application]{subject: subjectOf, scan: scanApp, id: func(a *Application) int64 { return a.ID },
+	byID: selectApp, byKey: selectByKey}
 
 // scanApp reads appColumns, after the extra destinations given first.
 func scanApp(row pgx.Row, extra ...any) (*Application, error) {

@@ -203,32 +203,19 @@ func (s *Store) OpenCase(ctx context.Context, by Actor, f CaseFiling) (c *Case, 
 	}
 	docSum, reviewSum := sha256.Sum256(f.Document), sha256.Sum256(review)
 
-	err = s.inTx(ctx, "opening a case", func(tx pgx.Tx) error {
-		var id int64
-		err := tx.QueryRow(ctx, insertCase, by.User, f.IdempotencyKey, docSum[:], parcel, rv.Reference,
-			rv.Plan.ID, rv.RulePack.ID, rv.RulePack.Version, f.Document, string(review)).Scan(&id)
-		if errors.Is(err, pgx.ErrNoRows) {
-			c, err = caseKind.filedBefore(ctx, tx, selectCaseByKey, by.User, f.IdempotencyKey, docSum[:])
-			return err
-		}
-		if err != nil {
-			return wrapErr("opening a case", err)
-		}
-		if _, err := appendEntry(ctx, tx, by, ActionCaseOpened, caseSubject(id), caseOpenedDetail{
+	return caseKind.submit(ctx, s, submission{
+		doing: "opening a case", by: by, owner: by.User, key: f.IdempotencyKey, sum: docSum[:],
+		insert: func(tx pgx.Tx) pgx.Row {
+			return tx.QueryRow(ctx, insertCase, by.User, f.IdempotencyKey, docSum[:], parcel, rv.Reference,
+				rv.Plan.ID, rv.RulePack.ID, rv.RulePack.Version, f.Document, string(review))
+		},
+		action: ActionCaseOpened,
+		detail: caseOpenedDetail{
 			IdempotencyKey: f.IdempotencyKey, DocumentSHA256: fmt.Sprintf("%x", docSum),
 			ReviewSHA256: fmt.Sprintf("%x", reviewSum), ParcelID: parcel, PlanVersionID: rv.Plan.ID,
 			RulePack: rv.RulePack, Found: rv.Found, FinesTotal: rv.FinesTotal,
-		}); err != nil {
-			return err
-		}
-		opened = true
-		c, err = caseKind.get(ctx, tx, selectCase, id)
-		return err
+		},
 	})
-	if err != nil {
-		return nil, false, err
-	}
-	return c, opened, nil
 }
 
 // Case returns the case with the id, for staff and commission members.
@@ -236,7 +223,7 @@ func (s *Store) Case(ctx context.Context, by Actor, id int64) (*Case, error) {
 	if !mayReadAll[by.Role] {
 		return nil, fmt.Errorf("records: reading %s as %s: %w", caseSubject(id), by.Role, ErrForbidden)
 	}
-	return caseKind.get(ctx, s.pool, selectCase, id)
+	return caseKind.get(ctx, s.pool, caseKind.byID, id)
 }
 
 // Cases lists cases, newest first, for staff and commission members.
@@ -340,7 +327,7 @@ func changeCase(ctx context.Context, tx pgx.Tx, c *Case, by Actor, action, updat
 	if _, err := tx.Exec(ctx, update, c.ID, string(rec), at); err != nil {
 		return wrapErr(action+" "+subject, err)
 	}
-	got, err := caseKind.get(ctx, tx, selectCase, c.ID)
+	got, err := caseKind.get(ctx, tx, caseKind.byID, c.ID)
 	if err != nil {
 		return err
 	}
@@ -411,7 +398,8 @@ func decide(rv *permits.Review, d DecisionInput) (*Decision, error) {
 func caseSubject(id int64) string { return "case/" + strconv.FormatInt(id, 10) }
 
 // caseKind reads cases for the shared readers (store.go).
-var caseKind = recordKind[Case]{subject: caseSubject, scan: scanCase, id: func(c *Case) int64 { return c.ID }}
+var caseKind = recordKind[Case]{subject: caseSubject, scan: scanCase, id: func(c *Case) int64 { return c.ID },
+	byID: selectCase, byKey: selectCaseByKey}
 
 // scanCase reads caseColumns, after the extra destinations given first.
 func scanCase(row pgx.Row, extra ...any) (*Case, error) {

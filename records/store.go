@@ -164,6 +164,9 @@ type recordKind[T any] struct {
 	// scan reads the record's columns after the extra destinations.
 	scan func(row pgx.Row, extra ...any) (*T, error)
 	id   func(*T) int64
+	// byID selects the record by id ($1), byKey by submitter and key
+	// ($1, $2), the document's fingerprint first.
+	byID, byKey string
 }
 
 // get reads the record with the id by query.
@@ -175,12 +178,56 @@ func (k recordKind[T]) get(ctx context.Context, q querier, query string, id int6
 	return r, nil
 }
 
-// filedBefore reads the record submitted before under (user, key) by query,
-// which selects the fingerprint of its document first; a key reused for
-// another document (sum) is ErrKeyReused, not the wrong record.
-func (k recordKind[T]) filedBefore(ctx context.Context, tx pgx.Tx, query, user, key string, sum []byte) (*T, error) {
+// submission is one idempotent submission: a filing, a case opening.
+type submission struct {
+	doing string
+	by    Actor
+	// owner and key are the submission's identity: (owner, key) records
+	// once; sum fingerprints the document submitted.
+	owner, key string
+	sum        []byte
+	// insert adds the record ON CONFLICT DO NOTHING RETURNING id, so a
+	// used key returns no row.
+	insert func(tx pgx.Tx) pgx.Row
+	// action and detail are the audit entry recording it.
+	action string
+	detail any
+}
+
+// submit records sub once per (owner, key) with its audit entry, and
+// returns the record with fresh true; a retry gets the first record back
+// with fresh false and records nothing. ON CONFLICT waits for a concurrent
+// submission of the same key to commit and then inserts nothing, so exactly
+// one of any number of retries records.
+func (k recordKind[T]) submit(ctx context.Context, s *Store, sub submission) (rec *T, fresh bool, err error) {
+	err = s.inTx(ctx, sub.doing, func(tx pgx.Tx) error {
+		var id int64
+		err := sub.insert(tx).Scan(&id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			rec, err = k.filedBefore(ctx, tx, sub.owner, sub.key, sub.sum)
+			return err
+		}
+		if err != nil {
+			return wrapErr(sub.doing, err)
+		}
+		if _, err := appendEntry(ctx, tx, sub.by, sub.action, k.subject(id), sub.detail); err != nil {
+			return err
+		}
+		fresh = true
+		rec, err = k.get(ctx, tx, k.byID, id)
+		return err
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return rec, fresh, nil
+}
+
+// filedBefore reads the record submitted before under (owner, key); a key
+// reused for another document (sum) is ErrKeyReused, not the wrong record.
+func (k recordKind[T]) filedBefore(ctx context.Context, tx pgx.Tx, owner, key string, sum []byte) (*T, error) {
 	var stored []byte
-	r, err := k.scan(tx.QueryRow(ctx, query, user, key), &stored)
+	r, err := k.scan(tx.QueryRow(ctx, k.byKey, owner, key), &stored)
 	if err != nil {
 		return nil, wrapErr("reading what was submitted before under the key", err)
 	}
