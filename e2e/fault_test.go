@@ -2,24 +2,16 @@ package e2e
 
 import (
 	"fmt"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/parvaneh/parvaneh/api"
 	"github.com/parvaneh/parvaneh/auth"
-	"github.com/parvaneh/parvaneh/examples"
 	"github.com/parvaneh/parvaneh/internal/pgtest"
-	"github.com/parvaneh/parvaneh/layers"
-	"github.com/parvaneh/parvaneh/layers/postgis"
 	"github.com/parvaneh/parvaneh/migrations"
-	"github.com/parvaneh/parvaneh/permits"
 	"github.com/parvaneh/parvaneh/records"
-	"github.com/parvaneh/parvaneh/rules"
 )
 
 // TestFaultPostGISStopsMidFlight kills PostGIS while clients file
@@ -37,39 +29,11 @@ func TestFaultPostGISStopsMidFlight(t *testing.T) {
 	if err := migrations.UpURL(ctx, db); err != nil {
 		t.Fatal(err)
 	}
-	bundle, err := layers.ReadBundle(examples.Nemuneh())
-	if err != nil {
-		t.Fatal(err)
-	}
-	plans, err := postgis.Open(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer plans.Close()
-	v, err := plans.Import(ctx, bundle)
-	if err != nil {
-		t.Fatal(err)
-	}
-	recs, err := records.Open(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer recs.Close()
-	pack, err := rules.Bundled("nemuneh")
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc := permits.NewService(plans, permits.PackSet{pack.Meta.ID: pack}, v.Municipality, nil)
-	srv := httptest.NewServer(faultAPI(t, v.Municipality, plans, svc, recs))
-	defer srv.Close()
-	c := newClient(srv.URL, 10*time.Second)
-
-	issuer := auth.Issuer{Secret: []byte(tokenSecret), TTL: time.Hour}
+	app := newRecordsAppOn(t, db)
+	c := newClient(app.URL, 10*time.Second)
 	tokens := make([]string, clients)
 	for i := range tokens {
-		if tokens[i], err = issuer.Issue(fmt.Sprintf("applicant-%02d", i), auth.Applicant); err != nil {
-			t.Fatal(err)
-		}
+		tokens[i] = app.token(t, fmt.Sprintf("applicant-%02d", i), auth.Applicant)
 	}
 	proposal := proposalBody(t)
 	estimate := "/api/v1/estimates?parcel_id=103/2"
@@ -202,7 +166,7 @@ func TestFaultPostGISStopsMidFlight(t *testing.T) {
 		}
 	}
 	checkApplications(t, db, want)
-	report, err := recs.Verify(ctx)
+	report, err := app.records.Verify(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,22 +189,4 @@ func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-}
-
-// faultAPI builds the API as "parvaneh serve" does on PostGIS, with the
-// records and a guard checking tokens signed with tokenSecret.
-func faultAPI(t *testing.T, municipality string, plans *postgis.Store, svc *permits.Service, recs *records.Store) http.Handler {
-	t.Helper()
-	guard, err := auth.NewGuard(auth.Verifier{Secret: []byte(tokenSecret)}, api.Refuse)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var logs syncBuffer
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("the server's log:\n%s", logs.String())
-		}
-	})
-	log := slog.New(slog.NewTextHandler(&logs, nil))
-	return api.New(api.Config{Municipality: municipality}, plans, svc, recs, guard, nil, log).Handler()
 }

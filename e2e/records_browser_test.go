@@ -297,7 +297,8 @@ func checkCasePage(t *testing.T, b *browser, c *records.Case, lang string) {
 
 type recordsApp struct {
 	*httptest.Server
-	issuer auth.Issuer
+	issuer  auth.Issuer
+	records *records.Store
 }
 
 // newRecordsApp builds the application as parvaneh serve does with a
@@ -305,8 +306,16 @@ type recordsApp struct {
 // there, routes guarded by tokens signed with a test secret.
 func newRecordsApp(t *testing.T) *recordsApp {
 	t.Helper()
+	return newRecordsAppOn(t, pgtest.New(t))
+}
+
+// newRecordsAppOn imports the sample city into the migrated database at
+// url and serves the whole application on it, as parvaneh serve does on
+// PostGIS: the plan store, the records, a guard checking tokens, the map
+// page. The server's warnings go to the test's output.
+func newRecordsAppOn(t *testing.T, url string) *recordsApp {
+	t.Helper()
 	ctx := t.Context()
-	url := pgtest.New(t)
 	bundle, err := layers.ReadBundle(examples.Nemuneh())
 	if err != nil {
 		t.Fatalf("reading the sample city: %v", err)
@@ -342,7 +351,7 @@ func newRecordsApp(t *testing.T) *recordsApp {
 	srv := api.New(api.Config{Municipality: version.Municipality}, plans, svc, recs, guard, web.Handler(), log)
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return &recordsApp{Server: ts, issuer: auth.Issuer{Secret: secret, TTL: time.Hour}}
+	return &recordsApp{Server: ts, issuer: auth.Issuer{Secret: secret, TTL: time.Hour}, records: recs}
 }
 
 func (a *recordsApp) token(t *testing.T, user string, role auth.Role) string {

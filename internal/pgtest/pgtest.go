@@ -1,6 +1,7 @@
 // Package pgtest gives a test its own fresh, migrated PostGIS database on the
 // cluster named by PARVANEH_TEST_DATABASE_URL (scripts/test starts one and
-// sets it). Tests talk to a real PostGIS, never a mock.
+// sets it), or a whole cluster of its own that it may stop and start
+// (NewCluster, for fault tests). Tests talk to a real PostGIS, never a mock.
 package pgtest
 
 import (
