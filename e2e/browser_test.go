@@ -39,12 +39,7 @@ const chromiumPath = "/usr/bin/chromium"
 // search a plate, pick a parcel on the map, upload an outline, switch
 // language, print; every number the page shows is checked against the API.
 func TestBrowserMapPage(t *testing.T) {
-	if _, err := os.Stat(chromiumPath); err != nil {
-		if os.Getenv("PARVANEH_REQUIRE_BROWSER") == "1" {
-			t.Fatalf("PARVANEH_REQUIRE_BROWSER=1 but %s is missing: %v", chromiumPath, err)
-		}
-		t.Skipf("%s not found; install Debian's chromium to run the browser test (PARVANEH_REQUIRE_BROWSER=1 makes this a failure)", chromiumPath)
-	}
+	needChromium(t)
 	app := newApp(t)
 	b := newBrowser(t)
 	out := outputDir(t)
