@@ -45,6 +45,11 @@ type Config struct {
 	Municipality string
 	// MaxBodyBytes caps a request body; larger ones get 413.
 	MaxBodyBytes int64
+	// MaxBundleBytes caps an uploaded plan bundle (a zip archive) instead.
+	MaxBundleBytes int64
+	// RulePacks are the ids of the rule packs loaded; an uploaded bundle
+	// must name one of them (any, when empty).
+	RulePacks []string
 	// MaxFeatures caps the features of one map or bbox answer.
 	MaxFeatures int
 	// Now gives the date "as of" defaults to, in the city's time zone;
@@ -71,6 +76,9 @@ type Server struct {
 func New(cfg Config, plans Plans, jobs Permits, recs Records, guard *auth.Guard, web http.Handler, log *slog.Logger) *Server {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 4 << 20
+	}
+	if cfg.MaxBundleBytes <= 0 {
+		cfg.MaxBundleBytes = 256 << 20
 	}
 	if cfg.MaxFeatures <= 0 {
 		cfg.MaxFeatures = 5000
@@ -113,6 +121,7 @@ func (s *Server) Handler() http.Handler {
 	v1.POST("/cases/:id/closure", s.guarded(auth.ManageCases, s.closeCase)...)
 	v1.POST("/certificates", s.guarded(auth.ManageCases, s.issueCertificate)...)
 	v1.GET("/certificates/:id", s.guarded(auth.ViewCases, s.getCertificate)...)
+	v1.POST("/plan/versions", s.admin(auth.ImportBundles, s.importBundle)...)
 	r.NoRoute(func(c *gin.Context) {
 		if s.web != nil && !strings.HasPrefix(c.Request.URL.Path, "/api/") {
 			s.web.ServeHTTP(c.Writer, c.Request)
@@ -124,11 +133,16 @@ func (s *Server) Handler() http.Handler {
 	return r
 }
 
-// limitBody caps every request body so a huge upload cannot exhaust memory.
+// limitBody caps every request body so a huge upload cannot exhaust memory;
+// a plan bundle has its own, larger cap.
 func (s *Server) limitBody() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if c.Request.Body != nil {
-			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.MaxBodyBytes)
+			limit := s.cfg.MaxBodyBytes
+			if c.FullPath() == bundleRoute {
+				limit = s.cfg.MaxBundleBytes
+			}
+			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 		}
 		c.Next()
 	}

@@ -9,11 +9,13 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -140,7 +142,9 @@ func buildApp(t testing.TB, st layers.Store, municipality string, recs api.Recor
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
 	svc := permits.NewService(st, packs, municipality, now)
-	srv := api.New(api.Config{Municipality: municipality, MaxBodyBytes: 64 << 10, MaxFeatures: 500, Now: now}, st, svc, recs, guard, nil, log)
+	cfg := api.Config{Municipality: municipality, MaxBodyBytes: 64 << 10, MaxFeatures: 500, Now: now,
+		RulePacks: slices.Sorted(maps.Keys(packs))}
+	srv := api.New(cfg, st, svc, recs, guard, nil, log)
 	return &app{handler: srv.Handler(), doc: loadDoc(t), logs: &logs}
 }
 

@@ -59,6 +59,12 @@ var (
 	errNoPlan = apiError{Status: http.StatusNotFound, Code: "no_plan_version",
 		MessageEn: "No plan version was in force on that date.",
 		MessageFa: "در آن تاریخ هیچ نسخه‌ای از طرح لازم‌الاجرا نبود."}
+	errBadArchive = apiError{Status: http.StatusBadRequest, Code: "bad_archive",
+		MessageEn: "The upload is not a zip archive of a plan bundle (manifest.yaml and the layers' GeoJSON files).",
+		MessageFa: "فایل ارسالی بایگانی zip یک بستهٔ طرح (manifest.yaml و فایل‌های GeoJSON لایه‌ها) نیست."}
+	errInvalidBundle = apiError{Status: http.StatusUnprocessableEntity, Code: "invalid_bundle",
+		MessageEn: "The plan bundle breaks the data contract or does not fit this server; nothing was imported. Every problem is listed under problems.",
+		MessageFa: "بستهٔ طرح با قرارداد داده یا این سرور سازگار نیست و چیزی وارد نشد؛ همهٔ ایرادها در problems آمده است."}
 	errNotInRulePack = apiError{Status: http.StatusUnprocessableEntity, Code: "not_in_rule_pack",
 		MessageEn: "The plan gives this parcel a zone (or other key) the rule pack has no regulations for; the municipality must bring the rule pack up to date with the plan.",
 		MessageFa: "طرح برای این پلاک پهنه‌ای (یا کلیدی) تعیین کرده که بستهٔ ضوابط برای آن ضابطه‌ای ندارد؛ شهرداری باید بستهٔ ضوابط را با طرح هماهنگ کند."}

@@ -77,6 +77,15 @@ func (s *Server) guarded(p auth.Permission, h gin.HandlerFunc) []gin.HandlerFunc
 	return []gin.HandlerFunc{s.guard.Require(p), h}
 }
 
+// admin returns the handlers of an administrator's route: the guard's
+// check of permission p, then h; it needs no records.
+func (s *Server) admin(p auth.Permission, h gin.HandlerFunc) []gin.HandlerFunc {
+	if s.guard == nil {
+		return []gin.HandlerFunc{s.unguarded()}
+	}
+	return []gin.HandlerFunc{s.guard.Require(p), h}
+}
+
 // identified returns the handlers of a route open to any valid token,
 // which needs no records.
 func (s *Server) identified(h gin.HandlerFunc) []gin.HandlerFunc {

@@ -191,6 +191,7 @@ var protectedRoutes = []struct {
 	{"POST", "/api/v1/cases/1/closure", "", `{"reason":"done"}`, []auth.Role{auth.Staff}},
 	{"POST", "/api/v1/certificates", "k", `{}`, []auth.Role{auth.Staff}},
 	{"GET", "/api/v1/certificates/1", "", "", []auth.Role{auth.Staff, auth.Commission}},
+	{"POST", "/api/v1/plan/versions", "", "not a zip", []auth.Role{auth.Admin}},
 }
 
 // publicRoutes need no token.
@@ -540,8 +541,9 @@ func TestCasesOverHTTP(t *testing.T) {
 }
 
 // TestRecordsUnavailable: a server without a database or without a token
-// secret keeps no records. Without a secret every records route answers 503
-// records_unavailable; with one the token is checked first. A database gone
+// secret keeps no records. Without a secret every protected route answers
+// 503 records_unavailable; with one the token is checked first, and only the
+// admin's bundle upload, which needs no records, is served. A database gone
 // away is 503 store_unavailable.
 func TestRecordsUnavailable(t *testing.T) {
 	municipality := testBundle(t).Manifest.Municipality
@@ -557,11 +559,16 @@ func TestRecordsUnavailable(t *testing.T) {
 			expect(t, noDatabase.doWith(t, rt.method, rt.target, rt.body, headers("", rt.key)), 401, "unauthenticated", "Authorization")
 			user := "member-hasan"
 			if rt.roles != nil {
-				user = map[auth.Role]string{auth.Applicant: "ali", auth.Engineer: "eng-reza", auth.Staff: "staff-mina", auth.Commission: "member-hasan"}[rt.roles[0]]
+				user = map[auth.Role]string{auth.Applicant: "ali", auth.Engineer: "eng-reza", auth.Staff: "staff-mina",
+					auth.Commission: "member-hasan", auth.Admin: "admin-omid"}[rt.roles[0]]
 			}
 			res = noDatabase.doWith(t, rt.method, rt.target, rt.body, headers(tokenFor(t, user, false), rt.key))
-			if rt.target == "/api/v1/me" {
+			switch rt.target {
+			case "/api/v1/me":
 				expect(t, res, 200, "", "")
+				return
+			case "/api/v1/plan/versions": // the plan's store, not the records
+				expect(t, res, 400, "bad_archive", "")
 				return
 			}
 			if e := expect(t, res, 503, "records_unavailable", "")["error"].(map[string]any); !strings.Contains(e["detail"].(string), "database") {

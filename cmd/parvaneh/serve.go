@@ -6,8 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/parvaneh/parvaneh/api"
@@ -55,7 +57,8 @@ func runServe(ctx context.Context, env *cliEnv, args []string) error {
 		env.log.Warn("the records routes (applications, cases, certificates) answer 503 records_unavailable: they need -database-url and " + auth.EnvSecret)
 	}
 
-	srv := api.New(api.Config{Municipality: b.municipality, Now: b.now}, b.store, b.service(), recs, guard, web.Handler(), env.log)
+	cfg := api.Config{Municipality: b.municipality, Now: b.now, RulePacks: slices.Sorted(maps.Keys(b.packs))}
+	srv := api.New(cfg, b.store, b.service(), recs, guard, web.Handler(), env.log)
 	hs := &http.Server{
 		Addr:              *addr,
 		Handler:           srv.Handler(),
