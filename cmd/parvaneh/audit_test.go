@@ -8,9 +8,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/parvaneh/parvaneh/records"
 	"github.com/parvaneh/parvaneh/internal/pgtest"
 	"github.com/parvaneh/parvaneh/permits"
+	"github.com/parvaneh/parvaneh/records"
 )
 
 // TestAuditVerifyCommand: an empty log and one with a filed and reviewed
