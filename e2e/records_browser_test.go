@@ -1,9 +1,11 @@
 package e2e
 
 import (
+	"archive/zip"
 	"bytes"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -199,9 +201,18 @@ func TestBrowserRecords(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#certificate-form button`)))
 	b.waitJS(`!!document.querySelector('#notice') && document.querySelector('#notice').textContent.includes('گواهی')`)
 
-	// An admin has no worklist here.
+	// An admin checks the sample city's bundle and imports it again: the
+	// next plan version.
 	b.signedIn(admin, "root", auth.Admin)
-	b.waitJS(`document.querySelector('#panel').dataset.view === 'records' && !!document.querySelector('#panel-body .intro')`)
+	b.waitJS(`!!document.querySelector('#bundle-form')`)
+	b.do(chromedp.SetUploadFiles(chromedp.CSS("#bundle-file"), []string{zipSample(t)}),
+		chromedp.Click(chromedp.CSS("#bundle-check")))
+	b.waitJS(`document.querySelector('#bundle-result')?.dataset.imported === 'false'`)
+	b.expectJS(`String(document.querySelector('#bundle-result table').textContent.includes('۲۵۰۰'))`, "true")
+	b.do(chromedp.Click(chromedp.CSS("#bundle-import")))
+	b.waitJS(`document.querySelector('#bundle-result')?.dataset.imported === 'true'`)
+	b.expectJS(`String(document.querySelector('#bundle-result').textContent.includes('نسخهٔ ۲'))`, "true")
+	b.screenshot(out, "records-admin.png")
 
 	b.do(chromedp.Click(chromedp.CSS("#signout-button")))
 	b.waitJS(`!!document.querySelector('#signin-link')`)
@@ -484,4 +495,23 @@ func repoRootT(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return root
+}
+
+// zipSample writes the sample city's bundle as a zip archive, as an admin
+// would upload it, and returns its path.
+func zipSample(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "nemuneh.zip")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(f)
+	if err := zw.AddFS(examples.Nemuneh()); err != nil {
+		t.Fatal(err)
+	}
+	if err := errors.Join(zw.Close(), f.Close()); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

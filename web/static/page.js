@@ -101,7 +101,12 @@ export async function api(path, { params = {}, body, signal, token, headers = {}
   const qs = q.toString();
   const init = { signal, headers: { Accept: 'application/json', ...headers } };
   if (token) init.headers.Authorization = `Bearer ${token}`;
-  if (body !== undefined) {
+  if (body instanceof Blob) {
+    // A file sent as it is (a plan bundle's zip archive).
+    init.method = 'POST';
+    init.headers['Content-Type'] = body.type || 'application/octet-stream';
+    init.body = body;
+  } else if (body !== undefined) {
     init.method = 'POST';
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);

@@ -235,6 +235,10 @@ export function recordsView() {
     out.push(applicationsSection('my-applications', tr('my_applications'), r.mine, false));
   }
   if (can('manage_cases')) out.push(caseToolsView());
+  if (can('import_bundles')) {
+    any = true;
+    out.push(bundleView());
+  }
   if (!any) out.push(h('p', { class: 'intro', text: tr('no_records_role') }));
   return out;
 }
@@ -346,6 +350,60 @@ function caseToolsView() {
     h('form', { id: 'certificate-form', class: 'inline', onsubmit: issueCertificate },
       h('label', { for: 'certificate-parcel', text: `${tr('certificate')} — ${tr('plate')}` }), plate,
       h('button', { type: 'submit', text: tr('issue_certificate') })));
+}
+
+// bundleView is the admin's upload of a plan bundle (a zip archive): check
+// it, or import it as the next plan version; the server's answer (what it
+// read, or every problem) is shown below.
+function bundleView() {
+  // The chosen file outlives the form, which each answer draws anew.
+  const file = h('input', {
+    id: 'bundle-file', type: 'file', accept: '.zip,application/zip',
+    onchange: (ev) => { [state.bundleFile] = ev.target.files; },
+  });
+  const send = (check) => async (ev) => {
+    ev.preventDefault();
+    clearError();
+    const zip = state.bundleFile;
+    if (!zip) {
+      showError(new APIError(localError('bundle_file')));
+      return;
+    }
+    try {
+      const answer = await recordsAPI('plan/versions', { params: { check: check ? 'true' : '' }, body: new Blob([zip], { type: 'application/zip' }) });
+      state.bundle = { check, answer };
+    } catch (err) {
+      state.bundle = { problems: err.body?.problems };
+      showError(err);
+    }
+    render();
+  };
+  return h('section', { id: 'bundle-tools', class: 'records' }, h('h3', { text: tr('bundle_title') }),
+    h('p', { class: 'muted', text: tr('bundle_hint') }),
+    h('form', { id: 'bundle-form', class: 'inline', onsubmit: send(false) },
+      h('label', { for: 'bundle-file', text: tr('bundle_file') }), file,
+      state.bundleFile ? h('bdi', { id: 'bundle-chosen', dir: 'ltr', text: state.bundleFile.name }) : null,
+      h('button', { id: 'bundle-check', type: 'button', onclick: send(true), text: tr('bundle_check') }),
+      h('button', { id: 'bundle-import', type: 'submit', class: 'primary', text: tr('bundle_import') })),
+    bundleResult(state.bundle));
+}
+
+function bundleResult(b) {
+  if (!b) return null;
+  if (b.problems) {
+    return h('ul', { id: 'bundle-problems', class: 'problems' }, b.problems.map((p) => h('li', { dir: 'ltr' },
+      `${p.file}${p.index != null ? ` #${p.index}` : ''}${p.property ? ` ${p.property}` : ''}: ${p.reason}`)));
+  }
+  const a = b.answer;
+  const m = a.manifest;
+  return h('div', { id: 'bundle-result', 'data-imported': String(!b.check) },
+    h('p', { text: b.check ? tr('bundle_valid') : trf('bundle_imported', { n: idText(a.version.seq) }) }),
+    h('p', null, h('bdi', { text: state.lang === 'fa' ? m.municipality_fa || m.municipality : m.municipality }), ' · ',
+      h('bdi', { dir: 'ltr', text: m.plan_version }), ' · ', formatDate(m.effective_from, state.lang), ' · ',
+      h('bdi', { dir: 'ltr', text: m.rule_pack })),
+    h('table', { class: 'list' }, h('tbody', null, Object.entries(a.features).map(([layer, n]) =>
+      h('tr', null, h('th', { scope: 'row', text: tr(`layer_${layer}`) }), h('td', { class: 'num', text: idText(n) }))))),
+    a.warnings.length ? h('p', { class: 'muted', text: trf('bundle_warnings', { n: idText(a.warnings.length) }) }) : null);
 }
 
 async function openCaseFile(file) {
