@@ -72,9 +72,9 @@ proposal, validation, permit, filed_at, updated_at`
 	insertApp = `INSERT INTO applications (applicant, filed_by, idempotency_key, proposal_sha256, parcel_id,
     reference, plan_version_id, rule_pack, rule_pack_version, proposal, validation, state, filed_at, updated_at)
 VALUES ($1, $2, $3, $4, nullif($5, ''), $6, $7, $8, $9, $10, $11, 'submitted', now(), now())
-ON CONFLICT (applicant, idempotency_key) DO NOTHING
+ON CONFLICT (filed_by, idempotency_key) DO NOTHING
 RETURNING id`
-	selectByKey = `SELECT proposal_sha256, ` + appColumns + ` FROM applications WHERE applicant = $1 AND idempotency_key = $2`
+	selectByKey = `SELECT proposal_sha256, ` + appColumns + ` FROM applications WHERE filed_by = $1 AND idempotency_key = $2`
 	selectApp   = `SELECT ` + appColumns + ` FROM applications WHERE id = $1`
 	lockApp     = selectApp + ` FOR UPDATE`
 	updateState = `UPDATE applications SET state = $2, permit = coalesce($3, permit), updated_at = $4 WHERE id = $1`
@@ -116,13 +116,13 @@ func (s *Store) File(ctx context.Context, by Actor, f Filing) (app *Application,
 	sum := sha256.Sum256(f.Proposal)
 
 	return appKind.submit(ctx, s, submission{
-		doing: "filing an application", by: by, owner: applicant, key: f.IdempotencyKey, sum: sum[:],
+		doing: "filing an application", by: by, owner: by.User, key: f.IdempotencyKey, sum: sum[:],
 		insert: func(tx pgx.Tx) pgx.Row {
 			return tx.QueryRow(ctx, insertApp, applicant, by.User, f.IdempotencyKey, sum[:], parcelID,
 				v.Reference, v.Plan.ID, v.RulePack.ID, v.RulePack.Version, f.Proposal, validation)
 		},
 		action: ActionFiled,
-		detail: filedDetail{
+		detail: &filedDetail{
 			Applicant: applicant, IdempotencyKey: f.IdempotencyKey, ProposalSHA256: fmt.Sprintf("%x", sum),
 			ParcelID: parcelID, PlanVersionID: v.Plan.ID, RulePack: v.RulePack, DuesTotal: v.DuesTotal,
 		},
@@ -131,6 +131,7 @@ func (s *Store) File(ctx context.Context, by Actor, f Filing) (app *Application,
 
 // filedDetail is the audit detail of a filing.
 type filedDetail struct {
+	recordSum
 	Applicant      string          `json:"applicant"`
 	IdempotencyKey string          `json:"idempotency_key"`
 	ProposalSHA256 string          `json:"proposal_sha256"`
@@ -187,8 +188,8 @@ func (s *Store) Get(ctx context.Context, by Actor, id int64) (*Application, erro
 // Applications lists the applications by may see (as Get decides), newest
 // first.
 func (s *Store) Applications(ctx context.Context, by Actor, q Query) ([]Application, error) {
-	if q.State != "" && !State(q.State).Valid() {
-		return nil, &FieldError{Field: "state", Err: fmt.Errorf("%w: %q is not an application state", ErrInvalidValue, q.State)}
+	if err := q.check(stateNames()...); err != nil {
+		return nil, err
 	}
 	var who string
 	switch {
@@ -297,7 +298,7 @@ func subjectOf(id int64) string { return "application/" + strconv.FormatInt(id, 
 
 // appKind reads applications for the shared readers (store.go).
 var appKind = recordKind[Application]{subject: subjectOf, scan: scanApp, id: func(a *Application) int64 { return a.ID },
-	byID: selectApp, byKey: selectByKey}
+	byID: selectApp, byKey: selectByKey, fingerprint: `SELECT ` + appFingerprint + ` FROM applications r WHERE r.id = $1`}
 
 // scanApp reads appColumns, after the extra destinations given first.
 func scanApp(row pgx.Row, extra ...any) (*Application, error) {

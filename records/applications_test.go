@@ -404,10 +404,11 @@ func TestFileIdempotent(t *testing.T) {
 	}
 	results := make(chan result, n)
 	start := make(chan struct{})
+	burst := filing(t, "sara", "burst") // here: t.Fatal must not run in the goroutines
 	for range n {
 		go func() {
 			<-start
-			app, filed, err := st.File(context.Background(), engineer, filing(t, "sara", "burst"))
+			app, filed, err := st.File(context.Background(), engineer, burst)
 			r := result{filed: filed, err: err}
 			if app != nil {
 				r.id = app.ID
@@ -437,8 +438,13 @@ func TestFileIdempotent(t *testing.T) {
 		}
 	}
 
-	// The key is per applicant.
+	// The key is its submitter's: another applicant's "retry" files anew,
+	// and so does an engineer filing for ali under ali's key — who must not
+	// be handed ali's application.
 	mustFile(t, st, sara, filing(t, "", "retry"))
+	if forAli := mustFile(t, st, engineer, filing(t, "ali", "retry")); forAli.ID == first.ID || forAli.FiledBy != engineer.User {
+		t.Errorf("an engineer's filing under ali's key: %+v", forAli)
+	}
 
 	// The same key for another proposal is refused.
 	s, _ := validated()
@@ -450,10 +456,10 @@ func TestFileIdempotent(t *testing.T) {
 		t.Errorf("key reused for another proposal: %v", err)
 	}
 
-	if got := count(t, pool, "SELECT count(*) FROM applications"); got != 3 {
-		t.Errorf("%d applications, want 3", got)
+	if got := count(t, pool, "SELECT count(*) FROM applications"); got != 4 {
+		t.Errorf("%d applications, want 4", got)
 	}
-	mustVerify(t, st, 3)
+	mustVerify(t, st, 4)
 }
 
 // tamperings each alter the audit log behind the store's back.
@@ -469,6 +475,10 @@ var tamperings = []struct {
 	{"inserted entry", []string{`INSERT INTO audit_log
 SELECT 6, at, actor, role, action, subject, detail, hash, sha256(hash) FROM audit_log WHERE seq = 5`}},
 	{"application's state edited", []string{`UPDATE applications SET state = 'permit_issued'`}},
+	{"application deleted", []string{`DELETE FROM applications`}},
+	{"applicant changed", []string{`UPDATE applications SET applicant = 'mallory'`}},
+	{"validation edited", []string{`UPDATE applications SET validation = jsonb_set(validation, '{dues_total_rial}', '1')`}},
+	{"proposal edited", []string{`UPDATE applications SET proposal = jsonb_set(proposal, '{reference}', '"forged"')`}},
 	{"permit edited", []string{`UPDATE applications SET permit = '{"dues_total_rial": 1}'`}},
 	{"application inserted", []string{`INSERT INTO applications (applicant, filed_by, idempotency_key, proposal_sha256,
     plan_version_id, rule_pack, rule_pack_version, proposal, validation, state, filed_at, updated_at)

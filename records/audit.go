@@ -23,48 +23,77 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`
 	moveHead  = `UPDATE audit_head SET seq = $1, hash = $2`
 	readChain = `SELECT seq, at, actor, role, action, subject, detail::text, prev_hash, hash FROM audit_log ORDER BY seq`
 	readHead  = `SELECT seq, hash FROM audit_head`
+	// The fingerprints of what a record never changes after it is made,
+	// as SQL over its row (alias r): the entry that made the record keeps
+	// it (record_sha256), Verify recomputes it. jsonb columns enter as
+	// their canonical text, fields apart by a unit separator. An entry
+	// written before fingerprints were kept reads as '-' and is not
+	// compared; its detail cannot be edited to look so without breaking
+	// the chain.
+	appFingerprint = `encode(sha256(convert_to(concat_ws(chr(31), r.applicant, r.filed_by, r.idempotency_key,
+    encode(r.proposal_sha256, 'hex'), coalesce(r.parcel_id, ''), r.reference, r.plan_version_id::text, r.rule_pack,
+    r.rule_pack_version, r.proposal::text, r.validation::text), 'UTF8')), 'hex')`
+	caseFingerprint = `encode(sha256(convert_to(concat_ws(chr(31), r.opened_by, r.idempotency_key,
+    encode(r.document_sha256, 'hex'), coalesce(r.parcel_id, ''), r.reference, r.plan_version_id::text, r.rule_pack,
+    r.rule_pack_version, r.document::text, r.review::text), 'UTF8')), 'hex')`
+	certFingerprint = `encode(sha256(convert_to(concat_ws(chr(31), r.parcel_id, r.issued_by, r.idempotency_key,
+    r.plan::text), 'UTF8')), 'hex')`
+
 	// The record checks set each record beside what the log says of it and
-	// yield a row (subject, reason) for each that disagrees: an
-	// application not filed in the log, in another state than its last
-	// transition reached, or with another permit than the one issued; a
-	// case not opened in the log, in another state than its last entry
-	// says, or with a review, decision or closure other than the one
-	// logged; a certificate not issued in the log.
+	// yield a row (subject, reason) for each that disagrees: a record the
+	// log does not say was made, or whose unchanging part differs from
+	// the fingerprint logged when it was made; an application in another
+	// state than its last transition reached, or with another permit than
+	// the one issued; a case with another decision or closure than the
+	// ones logged. checkGone yields what the log says was made but is no
+	// longer there.
 	checkApplications = `WITH logged AS (
-    SELECT a.id, a.state, coalesce(encode(sha256(convert_to(a.permit::text, 'UTF8')), 'hex'), '') AS permit_sum,
-        EXISTS (SELECT FROM audit_log l WHERE l.subject = 'application/' || a.id AND l.action = '` + ActionFiled + `') AS filed,
-        coalesce((SELECT l.detail->>'to' FROM audit_log l WHERE l.subject = 'application/' || a.id
+    SELECT r.id, r.state, ` + appFingerprint + ` AS sum,
+        coalesce(encode(sha256(convert_to(r.permit::text, 'UTF8')), 'hex'), '') AS permit_sum,
+        (SELECT coalesce(l.detail->>'record_sha256', '-') FROM audit_log l WHERE l.subject = 'application/' || r.id
+            AND l.action = '` + ActionFiled + `' LIMIT 1) AS logged_sum,
+        coalesce((SELECT l.detail->>'to' FROM audit_log l WHERE l.subject = 'application/' || r.id
             AND l.action = '` + ActionTransition + `' ORDER BY l.seq DESC LIMIT 1), 'submitted') AS logged_state,
-        coalesce((SELECT l.detail->>'permit_sha256' FROM audit_log l WHERE l.subject = 'application/' || a.id
+        coalesce((SELECT l.detail->>'permit_sha256' FROM audit_log l WHERE l.subject = 'application/' || r.id
             AND l.action = '` + ActionTransition + `' AND l.detail->>'to' = 'permit_issued' ORDER BY l.seq DESC LIMIT 1), '') AS logged_permit
-    FROM applications a)
+    FROM applications r)
 SELECT 'application/' || id, CASE
-    WHEN NOT filed THEN 'its filing is not in the log'
+    WHEN logged_sum IS NULL THEN 'its filing is not in the log'
+    WHEN logged_sum <> '-' AND sum <> logged_sum THEN 'it is not what was filed: applicant, proposal, validation or versions were edited'
     WHEN state <> logged_state THEN format('it is %s but the log last moved it to %s', state, logged_state)
     ELSE 'its permit is not the one the log recorded at issue' END
-FROM logged WHERE NOT filed OR state <> logged_state OR permit_sum <> logged_permit ORDER BY id`
+FROM logged WHERE logged_sum IS NULL OR (logged_sum <> '-' AND sum <> logged_sum) OR state <> logged_state OR permit_sum <> logged_permit ORDER BY id`
 	checkCases = `WITH logged AS (
-    SELECT c.id, c.state,
-        encode(sha256(convert_to(c.review::text, 'UTF8')), 'hex') AS review_sum,
-        coalesce(encode(sha256(convert_to(c.decision::text, 'UTF8')), 'hex'), '') AS decision_sum,
-        coalesce(encode(sha256(convert_to(c.closure::text, 'UTF8')), 'hex'), '') AS closure_sum,
-        (SELECT l.detail->>'review_sha256' FROM audit_log l WHERE l.subject = 'case/' || c.id
-            AND l.action = '` + ActionCaseOpened + `' LIMIT 1) AS logged_review,
-        coalesce((SELECT l.detail->>'sha256' FROM audit_log l WHERE l.subject = 'case/' || c.id
+    SELECT r.id, ` + caseFingerprint + ` AS sum,
+        coalesce(encode(sha256(convert_to(r.decision::text, 'UTF8')), 'hex'), '') AS decision_sum,
+        coalesce(encode(sha256(convert_to(r.closure::text, 'UTF8')), 'hex'), '') AS closure_sum,
+        (SELECT coalesce(l.detail->>'record_sha256', '-') FROM audit_log l WHERE l.subject = 'case/' || r.id
+            AND l.action = '` + ActionCaseOpened + `' LIMIT 1) AS logged_sum,
+        coalesce((SELECT l.detail->>'sha256' FROM audit_log l WHERE l.subject = 'case/' || r.id
             AND l.action = '` + ActionCaseDecided + `' ORDER BY l.seq DESC LIMIT 1), '') AS logged_decision,
-        coalesce((SELECT l.detail->>'sha256' FROM audit_log l WHERE l.subject = 'case/' || c.id
+        coalesce((SELECT l.detail->>'sha256' FROM audit_log l WHERE l.subject = 'case/' || r.id
             AND l.action = '` + ActionCaseClosed + `' ORDER BY l.seq DESC LIMIT 1), '') AS logged_closure
-    FROM violation_cases c)
+    FROM violation_cases r)
 SELECT 'case/' || id, CASE
-    WHEN logged_review IS NULL THEN 'its opening is not in the log'
-    WHEN review_sum <> logged_review THEN 'its review is not the one the log recorded at opening'
+    WHEN logged_sum IS NULL THEN 'its opening is not in the log'
+    WHEN logged_sum <> '-' AND sum <> logged_sum THEN 'it is not what was opened: parcel, survey or review were edited'
     WHEN decision_sum <> logged_decision THEN 'its decision is not the one the log recorded'
     ELSE 'its closure is not the one the log recorded' END
-FROM logged WHERE logged_review IS NULL OR review_sum <> logged_review
+FROM logged WHERE logged_sum IS NULL OR (logged_sum <> '-' AND sum <> logged_sum)
     OR decision_sum <> logged_decision OR closure_sum <> logged_closure ORDER BY id`
-	checkCertificates = `SELECT 'certificate/' || c.id, 'its issue is not in the log' FROM certificates c
-WHERE NOT EXISTS (SELECT FROM audit_log l WHERE l.subject = 'certificate/' || c.id
-    AND l.action = '` + ActionCertificateIssued + `' AND l.detail->>'parcel_id' = c.parcel_id) ORDER BY c.id`
+	checkCertificates = `WITH logged AS (
+    SELECT r.id, ` + certFingerprint + ` AS sum,
+        (SELECT coalesce(l.detail->>'record_sha256', '-') FROM audit_log l WHERE l.subject = 'certificate/' || r.id
+            AND l.action = '` + ActionCertificateIssued + `' LIMIT 1) AS logged_sum
+    FROM certificates r)
+SELECT 'certificate/' || id, CASE WHEN logged_sum IS NULL THEN 'its issue is not in the log'
+    ELSE 'it is not what was issued: parcel, issuer or plan were edited' END
+FROM logged WHERE logged_sum IS NULL OR (logged_sum <> '-' AND sum <> logged_sum) ORDER BY id`
+	checkGone = `SELECT l.subject, 'the log records it, but it is gone' FROM audit_log l
+WHERE (l.action = '` + ActionFiled + `' AND NOT EXISTS (SELECT FROM applications r WHERE 'application/' || r.id = l.subject))
+    OR (l.action = '` + ActionCaseOpened + `' AND NOT EXISTS (SELECT FROM violation_cases r WHERE 'case/' || r.id = l.subject))
+    OR (l.action = '` + ActionCertificateIssued + `' AND NOT EXISTS (SELECT FROM certificates r WHERE 'certificate/' || r.id = l.subject))
+ORDER BY l.seq`
 	readTrail = `SELECT seq, at, actor, role, action, subject, detail::text, prev_hash, hash FROM audit_log WHERE subject = $1 ORDER BY seq`
 )
 
@@ -182,8 +211,9 @@ const maxBreaks = 100
 // that of its content (an edited entry), its seq follows the previous one
 // (a deleted or inserted entry), its prev_hash is the previous entry's hash
 // (a removed or reordered entry), and the last entry is the head (a removed
-// tail). Then every record must agree with the log (checkApplications,
-// checkCases, checkCertificates): a record edited behind the store's back.
+// tail). Then every record must agree with the log and the log with the
+// records (checkApplications, checkCases, checkCertificates, checkGone): a
+// record edited or deleted behind the store's back.
 // A broken chain is a report with OK false, not an error; the error is for
 // a log that could not be read.
 func (s *Store) Verify(ctx context.Context) (VerifyReport, error) {
@@ -248,7 +278,7 @@ func (s *Store) Verify(ctx context.Context) (VerifyReport, error) {
 
 // checkRecords adds to r every record that disagrees with the log.
 func checkRecords(ctx context.Context, tx pgx.Tx, r *VerifyReport) error {
-	for _, query := range []string{checkApplications, checkCases, checkCertificates} {
+	for _, query := range []string{checkApplications, checkCases, checkCertificates, checkGone} {
 		rows, err := tx.Query(ctx, query)
 		if err != nil {
 			return wrapErr("comparing the records with the audit log", err)

@@ -1,6 +1,7 @@
 package records
 
 import (
+	"math"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
@@ -34,8 +35,8 @@ const (
 // rules.RulingDemolition, rules.RulingReferral).
 const RulingDismissed = "dismissed"
 
-// maxFine bounds one fine, far above any real one, so a sum of them cannot
-// overflow.
+// maxFine bounds one fine, far above any real one; the total is checked
+// apart, as a pack may list any number of violations.
 const maxFine = 1_000_000_000_000_000
 
 // ErrOpenCase: the parcel has a case that is not closed, so no certificate
@@ -155,6 +156,7 @@ ORDER BY id DESC LIMIT $4`
 // caseOpenedDetail is the audit detail of an opening: the review's
 // fingerprint lets Verify vouch for the stored review.
 type caseOpenedDetail struct {
+	recordSum
 	IdempotencyKey string          `json:"idempotency_key"`
 	DocumentSHA256 string          `json:"document_sha256"`
 	ReviewSHA256   string          `json:"review_sha256"`
@@ -210,7 +212,7 @@ func (s *Store) OpenCase(ctx context.Context, by Actor, f CaseFiling) (c *Case, 
 				rv.Plan.ID, rv.RulePack.ID, rv.RulePack.Version, f.Document, string(review))
 		},
 		action: ActionCaseOpened,
-		detail: caseOpenedDetail{
+		detail: &caseOpenedDetail{
 			IdempotencyKey: f.IdempotencyKey, DocumentSHA256: fmt.Sprintf("%x", docSum),
 			ReviewSHA256: fmt.Sprintf("%x", reviewSum), ParcelID: parcel, PlanVersionID: rv.Plan.ID,
 			RulePack: rv.RulePack, Found: rv.Found, FinesTotal: rv.FinesTotal,
@@ -231,8 +233,8 @@ func (s *Store) Cases(ctx context.Context, by Actor, q Query) ([]Case, error) {
 	if !mayReadAll[by.Role] {
 		return nil, fmt.Errorf("records: listing cases as %s: %w", by.Role, ErrForbidden)
 	}
-	if q.State != "" && !slices.Contains([]CaseState{CaseOpen, CaseDecided, CaseClosed}, CaseState(q.State)) {
-		return nil, &FieldError{Field: "state", Err: fmt.Errorf("%w: %q is not a case state", ErrInvalidValue, q.State)}
+	if err := q.check(string(CaseOpen), string(CaseDecided), string(CaseClosed)); err != nil {
+		return nil, err
 	}
 	rows, err := s.pool.Query(ctx, listCases, q.State, q.ParcelID, q.Before, q.limit())
 	if err != nil {
@@ -380,6 +382,9 @@ func decide(rv *permits.Review, d DecisionInput) (*Decision, error) {
 			return nil, decisionErr(field+".fine_rial", "only a fine has an amount")
 		}
 		if r.FineRial != nil {
+			if dec.FinesTotal > math.MaxInt64-*r.FineRial {
+				return nil, decisionErr(field+".fine_rial", "the fines total more than %d Rial", int64(math.MaxInt64))
+			}
 			dec.FinesTotal += *r.FineRial
 		}
 		p := proposed[j]
@@ -399,7 +404,7 @@ func caseSubject(id int64) string { return "case/" + strconv.FormatInt(id, 10) }
 
 // caseKind reads cases for the shared readers (store.go).
 var caseKind = recordKind[Case]{subject: caseSubject, scan: scanCase, id: func(c *Case) int64 { return c.ID },
-	byID: selectCase, byKey: selectCaseByKey}
+	byID: selectCase, byKey: selectCaseByKey, fingerprint: `SELECT ` + caseFingerprint + ` FROM violation_cases r WHERE r.id = $1`}
 
 // scanCase reads caseColumns, after the extra destinations given first.
 func scanCase(row pgx.Row, extra ...any) (*Case, error) {

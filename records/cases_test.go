@@ -292,8 +292,12 @@ func TestCertificateRacesCase(t *testing.T) {
 		wg.Go(func() {
 			_, _, certErr = st.IssueCertificate(t.Context(), staff, records.CertificateRequest{ParcelID: "105/2", IdempotencyKey: key})
 		})
-		wg.Go(func() { mustOpen(t, st, f) })
+		var openErr error
+		wg.Go(func() { _, _, openErr = st.OpenCase(t.Context(), staff, f) })
 		wg.Wait()
+		if openErr != nil {
+			t.Fatal(openErr)
+		}
 		if certErr != nil && !errors.Is(certErr, records.ErrOpenCase) {
 			t.Fatal(certErr)
 		}
@@ -328,6 +332,11 @@ func TestVerifyDetectsCases(t *testing.T) {
 		{"a lowered fine", `UPDATE violation_cases SET decision = replace(decision::text, '25146000000', '1000')::json`, "case/1"},
 		{"an edited review", `UPDATE violation_cases SET review = replace(review::text, '"found":1', '"found":0')::json`, "case/1"},
 		{"a certificate nobody issued", `INSERT INTO certificates (parcel_id, issued_by, idempotency_key, plan, issued_at) VALUES ('105/2', 'x', 'x', '{}', now())`, "certificate/2"},
+		{"a deleted case", `DELETE FROM violation_cases`, "case/1"},
+		{"a case moved to another parcel", `UPDATE violation_cases SET parcel_id = '999/9'`, "case/1"},
+		{"a survey edited", `UPDATE violation_cases SET document = jsonb_set(document, '{survey,floors}', '3')`, "case/1"},
+		{"a certificate's issuer edited", `UPDATE certificates SET issued_by = 'someone'`, "certificate/1"},
+		{"a deleted certificate", `DELETE FROM certificates`, "certificate/1"},
 	}
 	for _, tc := range tamperings {
 		t.Run(tc.name, func(t *testing.T) {
@@ -404,5 +413,55 @@ func TestLists(t *testing.T) {
 	}
 	if _, err := st.Cases(ctx, staff, records.Query{State: "submitted"}); !errors.As(err, &fe) || fe.Field != "state" {
 		t.Errorf("an application state for cases: %v", err)
+	}
+}
+
+// TestCasesNothingHalfWritten makes the database fail one half of each case
+// change (a trigger raises on the record's write, or on the audit entry's):
+// the other half is not written either, and the chain still verifies.
+func TestCasesNothingHalfWritten(t *testing.T) {
+	for _, table := range []string{"violation_cases", "certificates", "audit_log"} {
+		t.Run(table, func(t *testing.T) {
+			st, pool := newStore(t)
+			ctx := t.Context()
+			decided := mustOpen(t, st, caseFiling(t, shopsEnlarged, "decided"))
+			if _, err := st.Decide(ctx, decided.ID, member, records.DecisionInput{}); err != nil {
+				t.Fatal(err)
+			}
+			open := mustOpen(t, st, caseFiling(t, inTheStreet, "open"))
+			before := count(t, pool, "SELECT count(*) FROM audit_log")
+			for _, q := range []string{
+				`CREATE FUNCTION fail() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RAISE EXCEPTION 'injected failure'; END$$`,
+				`CREATE TRIGGER fail BEFORE INSERT OR UPDATE ON ` + table + ` FOR EACH ROW EXECUTE FUNCTION fail()`,
+			} {
+				if _, err := pool.Exec(ctx, q); err != nil {
+					t.Fatal(err)
+				}
+			}
+			changes := map[string]error{}
+			_, _, changes["open"] = st.OpenCase(ctx, staff, caseFiling(t, shopsEnlarged, "third"))
+			_, changes["decide"] = st.Decide(ctx, open.ID, member, records.DecisionInput{})
+			_, changes["close"] = st.CloseCase(ctx, decided.ID, staff, "paid")
+			_, _, changes["certificate"] = st.IssueCertificate(ctx, staff, records.CertificateRequest{ParcelID: "101/1", IdempotencyKey: "c"})
+			for name, err := range changes {
+				// A certificate writes no case, a case change no certificate.
+				hit := table == "audit_log" || (table == "certificates") == (name == "certificate")
+				if hit && err == nil {
+					t.Errorf("%s: the injected failure did not fail it", name)
+				}
+			}
+			wrote := count(t, pool, "SELECT count(*) FROM audit_log") - before
+			made := count(t, pool, "SELECT count(*) FROM violation_cases WHERE idempotency_key = 'third'") +
+				count(t, pool, "SELECT count(*) FROM violation_cases WHERE state <> 'open' AND id = $1", open.ID) +
+				count(t, pool, "SELECT count(*) FROM violation_cases WHERE state = 'closed'") +
+				count(t, pool, "SELECT count(*) FROM certificates")
+			if wrote != made {
+				t.Errorf("%d audit entries written for %d changes", wrote, made)
+			}
+			rep, err := st.Verify(ctx)
+			if err != nil || !rep.OK {
+				t.Fatalf("verify: %+v, %v", rep, err)
+			}
+		})
 	}
 }

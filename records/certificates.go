@@ -45,10 +45,12 @@ const (
 	unclosedCase   = `SELECT id FROM violation_cases WHERE parcel_id = $1 AND state <> 'closed' ORDER BY id LIMIT 1`
 	insertCert     = `INSERT INTO certificates (parcel_id, issued_by, idempotency_key, plan, issued_at) VALUES ($1, $2, $3, $4, now()) RETURNING id`
 	certNumberForm = "NV-%06d"
+	certFingerprintOf = `SELECT ` + certFingerprint + ` FROM certificates r WHERE r.id = $1`
 )
 
 // certificateDetail is the audit detail of a certificate.
 type certificateDetail struct {
+	recordSum
 	Number         string `json:"number"`
 	ParcelID       string `json:"parcel_id"`
 	IdempotencyKey string `json:"idempotency_key"`
@@ -102,9 +104,11 @@ func (s *Store) IssueCertificate(ctx context.Context, by Actor, r CertificateReq
 		if err := tx.QueryRow(ctx, insertCert, r.ParcelID, by.User, r.IdempotencyKey, string(plan)).Scan(&id); err != nil {
 			return wrapErr(doing, err)
 		}
-		if _, err := appendEntry(ctx, tx, by, ActionCertificateIssued, certSubject(id), certificateDetail{
-			Number: certNumber(id), ParcelID: r.ParcelID, IdempotencyKey: r.IdempotencyKey, PlanVersionID: r.Plan.ID,
-		}); err != nil {
+		detail := &certificateDetail{Number: certNumber(id), ParcelID: r.ParcelID, IdempotencyKey: r.IdempotencyKey, PlanVersionID: r.Plan.ID}
+		if err := stamp(ctx, tx, certFingerprintOf, id, detail); err != nil {
+			return err
+		}
+		if _, err := appendEntry(ctx, tx, by, ActionCertificateIssued, certSubject(id), detail); err != nil {
 			return err
 		}
 		issued = true

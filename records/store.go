@@ -5,6 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -104,13 +107,15 @@ func (s *Store) inTx(ctx context.Context, doing string, fn func(tx pgx.Tx) error
 	return nil
 }
 
-// checkKey refuses a missing or oversized idempotency key.
+// checkKey refuses a missing, oversized or non-UTF-8 idempotency key.
 func checkKey(key string) error {
 	switch {
 	case key == "":
 		return fmt.Errorf("%w: no idempotency key", ErrInvalidFiling)
 	case len(key) > MaxKeyBytes:
 		return fmt.Errorf("%w: the idempotency key is longer than %d bytes", ErrInvalidFiling, MaxKeyBytes)
+	case !utf8.ValidString(key):
+		return fmt.Errorf("%w: the idempotency key is not UTF-8 text", ErrInvalidFiling)
 	}
 	return nil
 }
@@ -132,6 +137,18 @@ const (
 	DefaultLimit = 100
 	MaxLimit     = 500
 )
+
+// check refuses a filter no record could match: text that is not UTF-8
+// (the database would refuse it), or a state not in states.
+func (q Query) check(states ...string) error {
+	switch {
+	case !utf8.ValidString(q.ParcelID):
+		return &FieldError{Field: "parcel_id", Err: fmt.Errorf("%w: not UTF-8 text", ErrInvalidValue)}
+	case q.State != "" && !slices.Contains(states, q.State):
+		return &FieldError{Field: "state", Err: fmt.Errorf("%w: %q is not one of %s", ErrInvalidValue, q.State, strings.Join(states, ", "))}
+	}
+	return nil
+}
 
 func (q Query) limit() int {
 	if q.Limit <= 0 {
@@ -165,8 +182,31 @@ type recordKind[T any] struct {
 	scan func(row pgx.Row, extra ...any) (*T, error)
 	id   func(*T) int64
 	// byID selects the record by id ($1), byKey by submitter and key
-	// ($1, $2), the document's fingerprint first.
-	byID, byKey string
+	// ($1, $2), the document's fingerprint first; fingerprint selects the
+	// fingerprint of what the record never changes (id $1).
+	byID, byKey, fingerprint string
+}
+
+// recordSum is the fingerprint of what a record never changes after it is
+// made (see the *Fingerprint SQL in audit.go), kept in the audit entry that
+// made it, so Verify notices an edit of any of it.
+type recordSum struct {
+	RecordSHA256 string `json:"record_sha256"`
+}
+
+func (r *recordSum) setRecordSHA(sum string) { r.RecordSHA256 = sum }
+
+// fingerprinted is an audit detail carrying a recordSum.
+type fingerprinted interface{ setRecordSHA(string) }
+
+// stamp reads the fingerprint of record id inside tx into detail.
+func stamp(ctx context.Context, tx pgx.Tx, query string, id int64, detail fingerprinted) error {
+	var sum string
+	if err := tx.QueryRow(ctx, query, id).Scan(&sum); err != nil {
+		return wrapErr("fingerprinting the record", err)
+	}
+	detail.setRecordSHA(sum)
+	return nil
 }
 
 // get reads the record with the id by query.
@@ -189,9 +229,10 @@ type submission struct {
 	// insert adds the record ON CONFLICT DO NOTHING RETURNING id, so a
 	// used key returns no row.
 	insert func(tx pgx.Tx) pgx.Row
-	// action and detail are the audit entry recording it.
+	// action and detail are the audit entry recording it; submit puts
+	// the record's fingerprint in the detail.
 	action string
-	detail any
+	detail fingerprinted
 }
 
 // submit records sub once per (owner, key) with its audit entry, and
@@ -210,6 +251,9 @@ func (k recordKind[T]) submit(ctx context.Context, s *Store, sub submission) (re
 		if err != nil {
 			return wrapErr(sub.doing, err)
 		}
+		if err := stamp(ctx, tx, k.fingerprint, id, sub.detail); err != nil {
+			return err
+		}
 		if _, err := appendEntry(ctx, tx, sub.by, sub.action, k.subject(id), sub.detail); err != nil {
 			return err
 		}
@@ -225,9 +269,9 @@ func (k recordKind[T]) submit(ctx context.Context, s *Store, sub submission) (re
 
 // filedBefore reads the record submitted before under (owner, key); a key
 // reused for another document (sum) is ErrKeyReused, not the wrong record.
-func (k recordKind[T]) filedBefore(ctx context.Context, tx pgx.Tx, owner, key string, sum []byte) (*T, error) {
+func (k recordKind[T]) filedBefore(ctx context.Context, q querier, owner, key string, sum []byte) (*T, error) {
 	var stored []byte
-	r, err := k.scan(tx.QueryRow(ctx, k.byKey, owner, key), &stored)
+	r, err := k.scan(q.QueryRow(ctx, k.byKey, owner, key), &stored)
 	if err != nil {
 		return nil, wrapErr("reading what was submitted before under the key", err)
 	}

@@ -1,5 +1,7 @@
 package records
 
+import "slices"
+
 // State is where an application stands.
 type State string
 
@@ -70,11 +72,16 @@ func findTransition(from, to State) (transition, bool) {
 	return transition{}, false
 }
 
+// states are every state, in the order they are reached.
+var states = []State{Submitted, UnderReview, Approved, Rejected, PermitIssued, CompletionCertificate}
+
 // Valid reports whether s is one of the states.
-func (s State) Valid() bool {
-	switch s {
-	case Submitted, UnderReview, Approved, Rejected, PermitIssued, CompletionCertificate:
-		return true
+func (s State) Valid() bool { return slices.Contains(states, s) }
+
+func stateNames() []string {
+	out := make([]string, len(states))
+	for i, s := range states {
+		out[i] = string(s)
 	}
-	return false
+	return out
 }
