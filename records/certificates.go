@@ -39,12 +39,12 @@ const ActionCertificateIssued = "certificate.issued"
 
 // The certificates' SQL.
 const (
-	certColumns    = `id, parcel_id, issued_by, idempotency_key, plan, issued_at`
-	selectCertKey  = `SELECT ` + certColumns + ` FROM certificates WHERE issued_by = $1 AND idempotency_key = $2`
-	selectCert     = `SELECT ` + certColumns + ` FROM certificates WHERE id = $1`
-	unclosedCase   = `SELECT id FROM violation_cases WHERE parcel_id = $1 AND state <> 'closed' ORDER BY id LIMIT 1`
-	insertCert     = `INSERT INTO certificates (parcel_id, issued_by, idempotency_key, plan, issued_at) VALUES ($1, $2, $3, $4, now()) RETURNING id`
-	certNumberForm = "NV-%06d"
+	certColumns       = `id, parcel_id, issued_by, idempotency_key, plan, issued_at`
+	selectCertKey     = `SELECT ` + certColumns + ` FROM certificates WHERE issued_by = $1 AND idempotency_key = $2`
+	selectCert        = `SELECT ` + certColumns + ` FROM certificates WHERE id = $1`
+	unclosedCase      = `SELECT id FROM violation_cases WHERE parcel_id = $1 AND state <> 'closed' ORDER BY id LIMIT 1`
+	insertCert        = `INSERT INTO certificates (parcel_id, issued_by, idempotency_key, plan, issued_at) VALUES ($1, $2, $3, $4, now()) RETURNING id`
+	certNumberForm    = "NV-%06d"
 	certFingerprintOf = `SELECT ` + certFingerprint + ` FROM certificates r WHERE r.id = $1`
 )
 
