@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"github.com/peterstace/simplefeatures/geom"
@@ -96,7 +97,7 @@ var openAPI []byte
 func (s *Server) Handler() http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	r.Use(s.recovery(), s.limitBody())
+	r.Use(s.recovery(), s.limitBody(), s.textOnly())
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", s.ready)
 	v1 := r.Group("/api/v1")
@@ -143,6 +144,31 @@ func (s *Server) limitBody() gin.HandlerFunc {
 				limit = s.cfg.MaxBundleBytes
 			}
 			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
+		}
+		c.Next()
+	}
+}
+
+// textOnly refuses a request whose path, query or Idempotency-Key is not
+// UTF-8 text: no plate, key or name of ours is, and the database would
+// refuse it as an error of its own.
+func (s *Server) textOnly() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		field := ""
+		if !utf8.ValidString(c.Request.URL.Path) {
+			field = "path"
+		}
+		for k, vs := range c.Request.URL.Query() {
+			if !utf8.ValidString(k) || !utf8.ValidString(strings.Join(vs, "")) {
+				field = strings.ToValidUTF8(k, "?")
+			}
+		}
+		if !utf8.ValidString(c.GetHeader(idempotencyHeader)) {
+			field = idempotencyHeader
+		}
+		if field != "" {
+			s.fail(c, errInvalid.with(field, "not UTF-8 text"))
+			return
 		}
 		c.Next()
 	}

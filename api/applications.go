@@ -46,6 +46,9 @@ func (s *Server) fileApplication(c *gin.Context) {
 		s.fail(c, errMissing.with("proposal", "the proposal document (docs/proposal.md)"))
 		return
 	}
+	if answeredBefore(s, c, s.recs.PriorFiling, key, req.Proposal) {
+		return
+	}
 	v, err := s.validate(c.Request.Context(), req.Proposal)
 	if err != nil {
 		s.fail(c, within("proposal", err))

@@ -25,6 +25,9 @@ func (s *Server) openCase(c *gin.Context) {
 	if !ok {
 		return
 	}
+	if answeredBefore(s, c, s.recs.PriorCase, key, body) {
+		return
+	}
 	rv, err := s.review(c.Request.Context(), body)
 	if err != nil {
 		s.fail(c, err)

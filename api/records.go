@@ -17,6 +17,7 @@ import (
 // ApplicationRecords keeps permit applications; *records.Store is one.
 type ApplicationRecords interface {
 	File(ctx context.Context, by records.Actor, f records.Filing) (*records.Application, bool, error)
+	PriorFiling(ctx context.Context, by records.Actor, key string, proposal []byte) (*records.Application, error)
 	Get(ctx context.Context, by records.Actor, id int64) (*records.Application, error)
 	Applications(ctx context.Context, by records.Actor, q records.Query) ([]records.Application, error)
 	Transition(ctx context.Context, id int64, by records.Actor, to records.State, reason string) (*records.Application, error)
@@ -26,6 +27,7 @@ type ApplicationRecords interface {
 // *records.Store is one.
 type CaseRecords interface {
 	OpenCase(ctx context.Context, by records.Actor, f records.CaseFiling) (*records.Case, bool, error)
+	PriorCase(ctx context.Context, by records.Actor, key string, document []byte) (*records.Case, error)
 	Case(ctx context.Context, by records.Actor, id int64) (*records.Case, error)
 	Cases(ctx context.Context, by records.Actor, q records.Query) ([]records.Case, error)
 	Decide(ctx context.Context, id int64, by records.Actor, d records.DecisionInput) (*records.Case, error)
@@ -116,15 +118,20 @@ func (s *Server) me(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"user": cl.User, "role": cl.Role, "role_fa": cl.Role.Fa(), "permissions": cl.Role.Permissions()})
 }
 
+// noField marks a refusal about no member of the request: the caller's
+// role, not what it sent.
+const noField = "-"
+
 // recordsRefusals are the answers to the records' refusals, in the order
-// they are looked for; a field given here is always the one at fault.
+// they are looked for, with the field at fault unless the refusal names
+// its own (a *records.FieldError).
 var recordsRefusals = []struct {
 	err   error
 	as    apiError
 	field string
 }{
 	{records.ErrNotFound, errNotFound, "id"},
-	{records.ErrForbidden, errForbidden, ""},
+	{records.ErrForbidden, errForbidden, noField},
 	{records.ErrReasonRequired, errMissing, "reason"},
 	{records.ErrBadTransition, errTransition, ""},
 	{records.ErrKeyReused, errKeyReused, idempotencyHeader},
@@ -143,14 +150,19 @@ func recordsError(err error, field string) error {
 	}
 	detail := strings.TrimPrefix(err.Error(), "records: ")
 	var fe *records.FieldError
-	if errors.As(err, &fe) {
+	named := errors.As(err, &fe)
+	if named {
 		field, detail = fe.Field, fe.Err.Error()
 	}
 	for _, r := range recordsRefusals {
 		if !errors.Is(err, r.err) {
 			continue
 		}
-		if r.field != "" {
+		switch {
+		case named, r.field == "":
+		case r.field == noField:
+			field = ""
+		default:
 			field = r.field
 		}
 		return r.as.with(field, detail)
@@ -268,6 +280,24 @@ func listQuery(c *gin.Context) (records.Query, error) {
 		q.Before = id
 	}
 	return q, nil
+}
+
+// answeredBefore answers a retry: when the caller submitted under key before,
+// the first record is the answer (200), before the document is checked
+// again — a plan version or rule pack that came since must not refuse what
+// was recorded. It reports whether the request was answered, so or with a
+// refusal.
+func answeredBefore[T any](s *Server, c *gin.Context, prior func(context.Context, records.Actor, string, []byte) (*T, error), key string, doc []byte) bool {
+	rec, err := prior(c.Request.Context(), actor(c), key, doc)
+	switch {
+	case err == nil:
+		reply(c, false, rec)
+	case errors.Is(err, records.ErrNotFound):
+		return false
+	default:
+		s.fail(c, recordsError(err, ""))
+	}
+	return true
 }
 
 // reply answers a submission: 201 when it made the record, 200 when it was

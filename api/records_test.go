@@ -14,6 +14,8 @@ import (
 
 	"github.com/parvaneh/parvaneh/api"
 	"github.com/parvaneh/parvaneh/auth"
+	"github.com/parvaneh/parvaneh/layers"
+	"github.com/parvaneh/parvaneh/layers/postgis"
 	"github.com/parvaneh/parvaneh/records"
 )
 
@@ -77,6 +79,7 @@ func headers(tok, key string) http.Header {
 type office struct {
 	*app
 	dbURL string
+	plans *postgis.Store
 }
 
 func newOffice(t *testing.T) *office {
@@ -87,7 +90,7 @@ func newOffice(t *testing.T) *office {
 		t.Fatal(err)
 	}
 	t.Cleanup(recs.Close)
-	return &office{buildApp(t, pg, testBundle(t).Manifest.Municipality, recs, guard(t)), dbURL}
+	return &office{buildApp(t, pg, testBundle(t).Manifest.Municipality, recs, guard(t)), dbURL, pg}
 }
 
 // as sends a request as user (anonymous when empty) under an
@@ -582,4 +585,46 @@ func TestRecordsUnavailable(t *testing.T) {
 	dropDatabase(t, o.dbURL)
 	expect(t, o.as(t, "staff-mina", "GET", "/api/v1/applications", "", ""), 503, "store_unavailable", "")
 	expect(t, o.as(t, "staff-mina", "POST", "/api/v1/cases", "case-1", example(t, "cases", "shops-enlarged.json")), 503, "store_unavailable", "")
+}
+
+// TestRetryOutlivesThePlan: a retry is answered with what was recorded
+// although the plan changed since (here the parcel is gone from the version
+// now in force), while a new filing is judged on today's plan.
+func TestRetryOutlivesThePlan(t *testing.T) {
+	o := newOffice(t)
+	const apps = "/api/v1/applications"
+	passing := example(t, "proposals", "widened-r112-three-storeys.json")
+	first := expect(t, o.as(t, "ali", "POST", apps, "k", filingBody(t, "", passing)), http.StatusCreated, "", "")
+
+	b := *testBundle(t)
+	b.Parcels = slices.DeleteFunc(slices.Clone(b.Parcels), func(p layers.Parcel) bool { return p.ID == "103/2" })
+	b.Manifest.PlanVersion += "-b"
+	b.Manifest.EffectiveFrom = time.Date(today.Year(), today.Month(), today.Day()-1, 0, 0, 0, 0, time.UTC)
+	if _, err := o.plans.Import(t.Context(), &b); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, o.as(t, "ali", "POST", apps, "k2", filingBody(t, "", passing)), http.StatusNotFound, "parcel_not_found", "proposal.parcel_id")
+	again := expect(t, o.as(t, "ali", "POST", apps, "k", filingBody(t, "", passing)), http.StatusOK, "", "")
+	if again["id"] != first["id"] {
+		t.Errorf("the retry got application %v, want %v", again["id"], first["id"])
+	}
+}
+
+// TestNotText: a path, query or Idempotency-Key that is not UTF-8 text is
+// 400 invalid_value naming it, never a database error.
+func TestNotText(t *testing.T) {
+	o := newOffice(t)
+	for _, tc := range []struct{ target, key, field string }{
+		{"/api/v1/applications?parcel_id=%FF", "", "parcel_id"},
+		{"/api/v1/estimates?parcel_id=%FF", "", "parcel_id"},
+		{"/api/v1/parcels/%FF", "", "path"},
+		{"/api/v1/applications", "\xff", "Idempotency-Key"},
+	} {
+		method, body := "GET", ""
+		if tc.key != "" {
+			method, body = "POST", filingBody(t, "", example(t, "proposals", "widened-r112-three-storeys.json"))
+		}
+		h := headers(tokenFor(t, "ali", false), tc.key)
+		expect(t, o.serveWith(method, tc.target, body, h), http.StatusBadRequest, "invalid_value", tc.field)
+	}
 }

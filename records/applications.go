@@ -99,7 +99,8 @@ func (s *Store) File(ctx context.Context, by Actor, f Filing) (app *Application,
 	case by.Role == RoleApplicant && applicant == "":
 		applicant = by.User
 	case by.Role == RoleApplicant && applicant != by.User:
-		return nil, false, fmt.Errorf("records: %s filing for %s: %w", by.User, applicant, ErrForbidden)
+		return nil, false, fmt.Errorf("records: filing: %w", &FieldError{Field: "applicant",
+			Err: fmt.Errorf("%w: %s may file only for themself, not for %s", ErrForbidden, by.User, applicant)})
 	case applicant == "":
 		return nil, false, fmt.Errorf("records: filing: %w", &FieldError{Field: "applicant",
 			Err: fmt.Errorf("%w: an engineer names the applicant", ErrInvalidFiling)})
@@ -127,6 +128,14 @@ func (s *Store) File(ctx context.Context, by Actor, f Filing) (app *Application,
 			ParcelID: parcelID, PlanVersionID: v.Plan.ID, RulePack: v.RulePack, DuesTotal: v.DuesTotal,
 		},
 	})
+}
+
+// PriorFiling returns the application by filed under key before, or
+// ErrNotFound; proposal is the document submitted now, and another one under
+// the same key is ErrKeyReused. A retry is answered with it before its
+// proposal is validated again.
+func (s *Store) PriorFiling(ctx context.Context, by Actor, key string, proposal []byte) (*Application, error) {
+	return appKind.prior(ctx, s, by, key, proposal)
 }
 
 // filedDetail is the audit detail of a filing.

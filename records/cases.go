@@ -220,6 +220,14 @@ func (s *Store) OpenCase(ctx context.Context, by Actor, f CaseFiling) (c *Case, 
 	})
 }
 
+// PriorCase returns the case by opened under key before, or ErrNotFound;
+// document is the case document submitted now, and another one under the
+// same key is ErrKeyReused. A retry is answered with it before its document
+// is reviewed again.
+func (s *Store) PriorCase(ctx context.Context, by Actor, key string, document []byte) (*Case, error) {
+	return caseKind.prior(ctx, s, by, key, document)
+}
+
 // Case returns the case with the id, for staff and commission members.
 func (s *Store) Case(ctx context.Context, by Actor, id int64) (*Case, error) {
 	if !mayReadAll[by.Role] {

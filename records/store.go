@@ -3,6 +3,7 @@ package records
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"slices"
@@ -279,4 +280,16 @@ func (k recordKind[T]) filedBefore(ctx context.Context, q querier, owner, key st
 		return nil, fmt.Errorf("records: submitting under key %q: %w (%s)", key, ErrKeyReused, k.subject(k.id(r)))
 	}
 	return r, nil
+}
+
+// prior returns the record by submitted under key before (ErrNotFound when
+// none), for a retry to be answered before its document is checked again:
+// a plan or rule pack that changed since must not refuse what was recorded.
+// doc is the document sent now; another one under the key is ErrKeyReused.
+func (k recordKind[T]) prior(ctx context.Context, s *Store, by Actor, key string, doc []byte) (*T, error) {
+	if err := checkKey(key); err != nil {
+		return nil, fmt.Errorf("records: looking up a key: %w", err)
+	}
+	sum := sha256.Sum256(doc)
+	return k.filedBefore(ctx, s.pool, by.User, key, sum[:])
 }
