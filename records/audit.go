@@ -303,23 +303,15 @@ func checkRecords(ctx context.Context, tx pgx.Tx, r *VerifyReport) error {
 // Trail returns the audit entries about one subject ("application/17"),
 // oldest first.
 func (s *Store) Trail(ctx context.Context, subject string) ([]Entry, error) {
+	doing := "reading the audit trail of " + subject
 	rows, err := s.pool.Query(ctx, readTrail, subject)
 	if err != nil {
-		return nil, wrapErr("reading the audit trail of "+subject, err)
+		return nil, wrapErr(doing, err)
 	}
-	defer rows.Close()
-	var out []Entry
-	for rows.Next() {
-		e, err := scanEntry(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, wrapErr("reading the audit trail of "+subject, err)
-	}
-	return out, nil
+	return collect(rows, doing, func(r pgx.Rows) (*Entry, error) {
+		e, err := scanEntry(r)
+		return &e, err
+	})
 }
 
 func scanEntry(rows pgx.Rows) (Entry, error) {
