@@ -22,6 +22,12 @@ type Importer interface {
 	Import(ctx context.Context, b *layers.Bundle) (layers.PlanVersion, error)
 }
 
+// PackChecker names the zones of a bundle that its rule pack has no
+// regulations for; *permits.Service is one.
+type PackChecker interface {
+	Unregulated(b *layers.Bundle) []layers.Problem
+}
+
 // bundleRoute is the admin's upload of a plan bundle.
 const bundleRoute = "/api/v1/plan/versions"
 
@@ -74,9 +80,11 @@ func (s *Server) importBundle(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	warnings := b.Warnings
-	if warnings == nil {
-		warnings = []layers.Problem{}
+	// Zones the pack cannot regulate are warned of, not refused: the bundle
+	// keeps to its contract, and it is the pack that must catch up.
+	warnings := append([]layers.Problem{}, b.Warnings...)
+	if pc, ok := s.jobs.(PackChecker); ok {
+		warnings = append(warnings, pc.Unregulated(b)...)
 	}
 	out := gin.H{"manifest": b.Manifest, "features": b.Counts(), "warnings": warnings}
 	if checkOnly {

@@ -115,6 +115,18 @@ func TestImportBundle(t *testing.T) {
 				t.Fatalf("a refused bundle imported: %d versions", n)
 			}
 
+			// A zone code the pack lacks is warned of, not refused.
+			unknownZone := zipBundle(t, "", func(name string, data []byte) []byte {
+				if name == "detailed_plan.geojson" {
+					return bytes.Replace(data, []byte(`"code":"R121"`), []byte(`"code":"R999"`), 1)
+				}
+				return data
+			})
+			warned := expect(t, upload("admin-omid", "?check=true", unknownZone), http.StatusOK, "", "")
+			if ws, _ := warned["warnings"].([]any); len(ws) != 1 || firstOf(ws)["property"] != "code" {
+				t.Errorf("warnings of a zone code the pack lacks: %v", warned["warnings"])
+			}
+
 			// In one folder, as a zip of the bundle's directory comes.
 			done := expect(t, upload("admin-omid", "", zipBundle(t, "nemuneh/", nil)), http.StatusCreated, "", "")
 			v, _ := done["version"].(map[string]any)

@@ -32,7 +32,7 @@ func TestAuditVerifyCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	packs, err := (&backendFlags{}).loadPacks()
+	packs, err := loadPacks(nil)
 	if err != nil {
 		t.Fatal(err)
 	}

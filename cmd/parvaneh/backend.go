@@ -60,7 +60,7 @@ func (f *backendFlags) open(ctx context.Context, env *cliEnv) (*backend, error) 
 	if err != nil {
 		return nil, fmt.Errorf("%w: -tz %q: %v", errUsage, *f.timeZone, err)
 	}
-	packs, err := f.loadPacks()
+	packs, err := loadPacks(f.packDirs)
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +101,7 @@ func (f *backendFlags) open(ctx context.Context, env *cliEnv) (*backend, error) 
 	return b, nil
 }
 
-func (f *backendFlags) loadPacks() (permits.PackSet, error) {
+func loadPacks(dirs []string) (permits.PackSet, error) {
 	set := permits.PackSet{}
 	for _, name := range rules.BundledNames() {
 		p, err := rules.Bundled(name)
@@ -110,7 +110,7 @@ func (f *backendFlags) loadPacks() (permits.PackSet, error) {
 		}
 		set[p.Meta.ID] = p
 	}
-	for _, dir := range f.packDirs {
+	for _, dir := range dirs {
 		p, err := rules.LoadPack(os.DirFS(dir))
 		if err != nil {
 			return nil, fmt.Errorf("loading rule pack %s: %w", dir, err)

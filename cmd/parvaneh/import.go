@@ -13,6 +13,7 @@ import (
 	"github.com/parvaneh/parvaneh/layers"
 	"github.com/parvaneh/parvaneh/layers/postgis"
 	"github.com/parvaneh/parvaneh/migrations"
+	"github.com/parvaneh/parvaneh/permits"
 )
 
 // runImport reads a plan bundle and imports it into PostGIS as its
@@ -23,6 +24,8 @@ func runImport(ctx context.Context, env *cliEnv, args []string) error {
 	fs.SetOutput(env.stderr)
 	urlFlag := databaseURLFlag(fs)
 	check := fs.Bool("check", false, "only read and validate the bundle, listing problems and repairs; no database needed")
+	var packDirs stringList
+	fs.Var(&packDirs, "pack", "also know the rule pack in `DIR` when checking the bundle's zone codes (repeatable)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -56,6 +59,11 @@ func runImport(ctx context.Context, env *cliEnv, args []string) error {
 		return fmt.Errorf("reading %s: %w", dir, err)
 	}
 	read := time.Since(start)
+	packs, err := loadPacks(packDirs)
+	if err != nil {
+		return err
+	}
+	printUnregulated(env.stderr, packs, b)
 	if *check {
 		printBundle(env.stdout, b)
 		fmt.Fprintf(env.stdout, "%s: the bundle is valid (read in %s); nothing was imported\n", dir, read.Round(time.Millisecond))
@@ -115,6 +123,24 @@ func printBundle(w io.Writer, b *layers.Bundle) int {
 		}
 	}
 	return total
+}
+
+// printUnregulated warns of the bundle's zone codes its rule pack has no
+// regulations for (or that the pack is not known here): the bundle keeps to
+// its contract, but estimates in those zones will be refused until the
+// pack catches up.
+func printUnregulated(w io.Writer, packs permits.PackSet, b *layers.Bundle) {
+	pack, err := packs.Pack(b.Manifest.RulePack)
+	if err != nil {
+		fmt.Fprintf(w, "warning: rule pack %q is not known here (-pack DIR): its zone codes were not checked\n", b.Manifest.RulePack)
+		return
+	}
+	if u := permits.Unregulated(pack, b); len(u) > 0 {
+		fmt.Fprintf(w, "warning: %d detailed-plan zone(s) without regulations in rule pack %s:\n", len(u), pack.Meta.ID)
+		for _, p := range u {
+			fmt.Fprintf(w, "  %s\n", p)
+		}
+	}
 }
 
 // bundleRefused is the error of a refused bundle, whose problems are already
