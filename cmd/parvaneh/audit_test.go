@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"log/slog"
 	"os"
 	"strings"
 	"testing"
@@ -27,15 +28,15 @@ func TestAuditVerifyCommand(t *testing.T) {
 
 	// File the example proposal, validated against the sample city, and
 	// take it under review: two entries.
-	st, _, err := loadEmbedded(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
 	packs, err := loadPacks(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	st, _, err := loadEmbedded(ctx, "", packs, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
 	doc, err := os.ReadFile("../../examples/proposals/widened-r112-three-storeys.json")
 	if err != nil {
 		t.Fatal(err)

@@ -76,7 +76,7 @@ func (f *backendFlags) open(ctx context.Context, env *cliEnv) (*backend, error) 
 		}
 		b.store, b.source, b.databaseURL = st, "PostGIS", url
 	} else {
-		b.store, b.source, err = loadEmbedded(ctx, *f.bundle)
+		b.store, b.source, err = loadEmbedded(ctx, *f.bundle, packs, env.log)
 		if err != nil {
 			return nil, err
 		}
@@ -121,8 +121,8 @@ func loadPacks(dirs []string) (permits.PackSet, error) {
 }
 
 // loadEmbedded reads a bundle (the sample city when dir is "") into a new
-// embedded store.
-func loadEmbedded(ctx context.Context, dir string) (layers.Store, string, error) {
+// embedded store, warning of zones its rule pack has no regulations for.
+func loadEmbedded(ctx context.Context, dir string, packs permits.PackSet, log *slog.Logger) (layers.Store, string, error) {
 	var fsys fs.FS = examples.Nemuneh()
 	source := "embedded sample city Nemuneh"
 	if dir != "" {
@@ -139,6 +139,12 @@ func loadEmbedded(ctx context.Context, dir string) (layers.Store, string, error)
 	}
 	if err != nil {
 		return nil, "", fmt.Errorf("reading plan bundle: %w", err)
+	}
+	if pack, err := packs.Pack(bundle.Manifest.RulePack); err == nil {
+		if u := permits.Unregulated(pack, bundle); len(u) > 0 {
+			log.Warn("detailed-plan zones without regulations in the rule pack: their estimates answer not_in_rule_pack",
+				slog.Int("zones", len(u)), slog.String("first", u[0].String()))
+		}
 	}
 	st := memstore.New()
 	v, err := st.Import(ctx, bundle)
