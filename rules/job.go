@@ -134,6 +134,7 @@ func buildJob(kind jobKind, ts *tableSet, est, own *jobSpec, ps *problems) *job 
 		n := &ruleNode{id: s.ID.S, label: s.Label, kind: Kind(s.Kind), unit: s.Unit}
 		n.expr = b.c.compile(s.Expr, n.kind, where)
 		n.info = &RuleInfo{ID: n.id, LabelFa: n.label.Fa, LabelEn: n.label.En, Kind: n.kind, Unit: n.unit, Formula: s.Expr.Text}
+		n.info.encoded = encodeMembers(n.info)
 		if s.When.set() {
 			n.when = b.c.compile(s.When, KindFlag, where+" (when)")
 		}

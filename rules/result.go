@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"encoding/json"
 	"math"
 )
 
@@ -50,6 +49,8 @@ type RuleInfo struct {
 	Kind    Kind   `json:"kind"`
 	Unit    string `json:"unit,omitempty"`
 	Formula string `json:"formula"`
+	// encoded is the members above as JSON, made when the pack is compiled.
+	encoded []byte
 }
 
 // Input is one fact or earlier figure a formula read, with its value.
@@ -185,29 +186,4 @@ func jsonNumber(v any) any {
 		}
 	}
 	return v
-}
-
-func (f Figure) MarshalJSON() ([]byte, error) {
-	type plain Figure
-	p := plain(f)
-	if p.RuleInfo == nil {
-		p.RuleInfo = &RuleInfo{}
-	}
-	p.Value = jsonNumber(p.Value)
-	return json.Marshal(p)
-}
-
-func (in Input) MarshalJSON() ([]byte, error) {
-	type plain Input
-	return json.Marshal(plain{Name: in.Name, Value: jsonNumber(in.Value)})
-}
-
-func (c Check) MarshalJSON() ([]byte, error) {
-	type plain Check
-	return json.Marshal(struct {
-		plain
-		Value  any `json:"value"`
-		Limit  any `json:"limit"`
-		Margin any `json:"margin"`
-	}{plain(c), jsonNumber(c.Value), jsonNumber(c.Limit), jsonNumber(c.Margin)})
 }
