@@ -60,7 +60,7 @@ type combined struct {
 // in the program, before the rules that read it.
 func conversions() []function {
 	var fns []function
-	for _, k := range []Kind{KindArea, KindMoney} {
+	for _, k := range []Kind{KindArea, KindNumber, KindMoney} {
 		fns = append(fns, function{name: "·" + string(k), one: func(v any) (any, error) {
 			return convert(k, v)
 		}, types: []any{funcOf([]reflect.Type{anyType}, reflect.TypeOf(kindSample[k]))}})
@@ -88,7 +88,7 @@ func (b *jobBuilder) combine() (*combined, error) {
 		}
 		node := v
 		switch {
-		case r.kind == KindArea || r.kind == KindMoney:
+		case r.kind == KindArea || r.kind == KindNumber || r.kind == KindMoney:
 			call := &ast.CallNode{Callee: &ast.IdentifierNode{Value: "·" + string(r.kind)}, Arguments: []ast.Node{v}}
 			if r.kind == KindMoney {
 				money = append(money, &call.Arguments[0])

@@ -314,8 +314,8 @@ func convert(k Kind, v any) (any, error) {
 		if !ok {
 			return nil, kindErr(k, v)
 		}
-		if !isFloat(v) {
-			return f, nil
+		if r := snapNumber(f); r != f || !isFloat(v) {
+			return r, nil
 		}
 		return v, nil
 	case KindCount:

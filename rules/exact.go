@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"bytes"
 	"cmp"
 	"fmt"
 	"math"
@@ -255,15 +256,17 @@ func roundDec(d decimal) (int64, error) {
 
 // roundArea rounds an area half up (toward +∞) to 0.01 m². Binary floats
 // cannot hold most decimals, so a value that should be exactly x.xx5 may
-// arrive as x.xx4999999999; when the value is that close to a half cent, it
-// is decided on its decimal form at 12 significant digits, which absorbs the
-// noise of a few float operations on areas up to 10⁷ m².
+// arrive as x.xx4999999999; when the value lies within float noise of a half
+// cent (1e-13 of its size, some hundreds of ulps: more than a few float
+// operations on areas make, less than two distinct sums of areas given to
+// 0.01 can differ by), it is decided on its decimal form at 12 significant
+// digits. A value farther off, however close, is rounded as it is.
 func roundArea(x float64) float64 {
 	if math.IsNaN(x) || math.IsInf(x, 0) {
 		return x
 	}
 	y := x * 100
-	if fr := y - math.Floor(y); math.Abs(fr-0.5) > 1e-6 {
+	if fr := y - math.Floor(y); math.Abs(fr-0.5) > max(math.Abs(y)*1e-13, 1e-12) {
 		return math.Floor(y+0.5) / 100
 	}
 	r, ok := new(big.Rat).SetString(strconv.FormatFloat(x, 'e', 11, 64))
@@ -274,6 +277,52 @@ func roundArea(x float64) float64 {
 	q := new(big.Int).Div(r.Num(), r.Denom())
 	f, _ := new(big.Rat).SetFrac(q, big.NewInt(100)).Float64()
 	return f
+}
+
+// snapNumber takes the float noise off a number (a ratio, a density) that a
+// person would write as a short decimal: 300.24 / 1000.80 is 0.3, but
+// arrives as 0.30000000000000004, which a rule comparing it with 30% would
+// take for more. A value whose 14 significant digits end in two zeros is
+// that shorter decimal (0.30000000000000 is 0.3): float64 holds 15 to 17,
+// so only the noise of some tens of float operations is taken off. Any other
+// value is kept (2/3, or 0.3000000000001, a value and not noise).
+func snapNumber(x float64) float64 {
+	if x == 0 || math.IsNaN(x) || math.IsInf(x, 0) {
+		return x
+	}
+	// Most numbers are short decimals as they stand (1.2, 0.6): a product
+	// tells so without printing them.
+	if y := x * 1e6; y == math.Trunc(y) && math.Abs(y) < 1<<53 && y/1e6 == x {
+		return x
+	}
+	var buf [32]byte
+	if s := strconv.AppendFloat(buf[:0], x, 'g', -1, 64); sigDigits(s) <= 12 {
+		return x // already the shortest decimal it reads as
+	}
+	s := strconv.AppendFloat(buf[:0], x, 'e', 13, 64) // d.ddddddddddddde±XX
+	if i := bytes.IndexByte(s, 'e'); i < 2 || s[i-1] != '0' || s[i-2] != '0' {
+		return x
+	}
+	y, err := strconv.ParseFloat(string(s), 64)
+	if err != nil {
+		return x
+	}
+	return y
+}
+
+// sigDigits counts the significant digits of a float written by strconv.
+func sigDigits(s []byte) int {
+	n, leading := 0, true
+	for _, c := range s {
+		switch {
+		case c == 'e' || c == 'E':
+			return n
+		case c >= '1' && c <= '9', c == '0' && !leading:
+			leading = false
+			n++
+		}
+	}
+	return n
 }
 
 // decFold sums its arguments exactly (better == nil), or picks the one for

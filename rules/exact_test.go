@@ -65,7 +65,7 @@ func TestRoundRial(t *testing.T) {
 
 // TestMoneyIsExact compiles money formulas and checks them against exact
 // arithmetic; where float64 arithmetic would round an exact half Rial the
-// wrong way, the same formula compiled as a plain number shows it.
+// wrong way, the same formula run as plain floats shows it.
 func TestMoneyIsExact(t *testing.T) {
 	c := newCompiler(jobEstimate, &tableSet{used: map[string]bool{}, broken: map[string]bool{}}, &problems{})
 	e := &evaluator{vm: newVM(), env: jobEstimate.template()}
@@ -101,7 +101,8 @@ func TestMoneyIsExact(t *testing.T) {
 		if perr != nil {
 			t.Fatalf("%s as a number: %s", tc.src, perr.msg)
 		}
-		f, err := e.value(fp)
+		// The program's own float, before a number's noise is taken off.
+		f, err := e.vm.Run(fp.prog, e.env)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -122,6 +123,9 @@ func TestRoundArea(t *testing.T) {
 		{1079.9999999999998, 1080},
 		{0, 0},
 		{1e7 + 0.125, 1e7 + 0.13},
+		// Truly below the half cent by 3.3e-9 m² (a sum of zone shares),
+		// not float noise: rounded down.
+		{9152.484999996704, 9152.48},
 	} {
 		if got := roundArea(tc.x); got != tc.want {
 			t.Errorf("roundArea(%v) = %v, want %v", tc.x, got, tc.want)
@@ -129,6 +133,33 @@ func TestRoundArea(t *testing.T) {
 	}
 	if !math.IsInf(roundArea(math.Inf(1)), 1) {
 		t.Error("roundArea(+Inf) is not +Inf")
+	}
+}
+
+// TestSnapNumber: a ratio that is a short decimal but arrives with float
+// noise reads as that decimal; any other number is left as it is.
+func TestSnapNumber(t *testing.T) {
+	for _, tc := range []struct{ x, want float64 }{
+		{300.24 / 1000.80, 0.3}, // 0.30000000000000004
+		{51.38 / 1027.60, 0.05}, // 0.05000000000000001
+		{102.51 / 1025.10, 0.1},
+		{0.1 + 0.2, 0.3},
+		{2.0 / 3, 2.0 / 3},
+		{0.30001, 0.30001},
+		{0.3000000000001, 0.3000000000001}, // 13 digits: a value, not noise
+		{1e-20, 1e-20},
+		{-1.0 / 3, -1.0 / 3},
+		{123456789.00000001, 123456789},
+		{0, 0},
+	} {
+		if got := snapNumber(tc.x); got != tc.want {
+			t.Errorf("snapNumber(%v) = %v, want %v", tc.x, got, tc.want)
+		}
+	}
+	for _, x := range []float64{math.Inf(1), math.Inf(-1)} {
+		if snapNumber(x) != x {
+			t.Errorf("snapNumber(%v) changed it", x)
+		}
 	}
 }
 
