@@ -1,6 +1,7 @@
 package permits_test
 
 import (
+	"encoding/json"
 	"context"
 	"math"
 	"slices"
@@ -202,4 +203,24 @@ func (l latencies) mean() float64 {
 func (l latencies) report(b *testing.B, prefix string) {
 	b.ReportMetric(l.quantile(0.5), prefix+"p50-µs")
 	b.ReportMetric(l.quantile(0.99), prefix+"p99-µs")
+}
+
+// BenchmarkMarshalEstimate times encoding one typical estimate to JSON, as
+// the API answers it (BENCHMARKS.md, "Estimate"); bytes is the answer's size.
+func BenchmarkMarshalEstimate(b *testing.B) {
+	svc, _, _ := sampleCity(b)
+	est, err := svc.Estimate(b.Context(), permits.Where{ParcelID: "103/2"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	out, err := json.Marshal(est)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(len(out)), "bytes")
+	for b.Loop() {
+		if _, err := json.Marshal(est); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
