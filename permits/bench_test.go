@@ -1,8 +1,8 @@
 package permits_test
 
 import (
-	"encoding/json"
 	"context"
+	"encoding/json"
 	"math"
 	"slices"
 	"testing"
