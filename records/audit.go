@@ -89,11 +89,13 @@ FROM logged WHERE logged_sum IS NULL OR (logged_sum <> '-' AND sum <> logged_sum
 SELECT 'certificate/' || id, CASE WHEN logged_sum IS NULL THEN 'its issue is not in the log'
     ELSE 'it is not what was issued: parcel, issuer or plan were edited' END
 FROM logged WHERE logged_sum IS NULL OR (logged_sum <> '-' AND sum <> logged_sum) ORDER BY id`
-	// The subject's id is looked up by primary key ("case/7" → 7).
+	// subjectID is an entry's subject's id ("case/7" → 7), NULL when the
+	// subject is none of ours, so its record is looked up by primary key.
+	subjectID = `(CASE WHEN split_part(l.subject, '/', 2) ~ '^[0-9]{1,18}$' THEN split_part(l.subject, '/', 2)::bigint END)`
 	checkGone = `SELECT l.subject, 'the log records it, but it is gone' FROM audit_log l
-WHERE (l.action = '` + ActionFiled + `' AND NOT EXISTS (SELECT FROM applications r WHERE r.id = split_part(l.subject, '/', 2)::bigint))
-    OR (l.action = '` + ActionCaseOpened + `' AND NOT EXISTS (SELECT FROM violation_cases r WHERE r.id = split_part(l.subject, '/', 2)::bigint))
-    OR (l.action = '` + ActionCertificateIssued + `' AND NOT EXISTS (SELECT FROM certificates r WHERE r.id = split_part(l.subject, '/', 2)::bigint))
+WHERE (l.action = '` + ActionFiled + `' AND NOT EXISTS (SELECT FROM applications r WHERE r.id = ` + subjectID + `))
+    OR (l.action = '` + ActionCaseOpened + `' AND NOT EXISTS (SELECT FROM violation_cases r WHERE r.id = ` + subjectID + `))
+    OR (l.action = '` + ActionCertificateIssued + `' AND NOT EXISTS (SELECT FROM certificates r WHERE r.id = ` + subjectID + `))
 ORDER BY l.seq`
 	readTrail = `SELECT seq, at, actor, role, action, subject, detail::text, prev_hash, hash FROM audit_log WHERE subject = $1 ORDER BY seq`
 )
