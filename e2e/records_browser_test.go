@@ -153,6 +153,8 @@ func TestBrowserRecords(t *testing.T) {
 	// A commission member rules otherwise than proposed: the form wants a
 	// reason first, then records the decision.
 	b.signedIn(commission, "reza", auth.Commission)
+	// Their worklist shows the applications in progress, without moves.
+	b.expectJS(`String(!!document.querySelector('#review-applications [data-application]') && !document.querySelector('#review-applications button'))`, "true")
 	b.visit(fmt.Sprintf("#case/%d", id))
 	b.waitCase(id, "open")
 	var proposed []string

@@ -192,7 +192,8 @@ export async function loadRecords() {
   const jobs = [];
   const get = (name, path, params, member) => jobs.push(recordsAPI(path, { params }).then((d) => { lists[name] = d[member]; }));
   if (can('file_application')) get('mine', 'applications', {}, 'applications');
-  if (can('review_applications')) {
+  // Staff work on these; a commission member, who may read them, sees them.
+  if (can('review_applications') || (can('view_applications') && !can('file_application'))) {
     for (const s of ['submitted', 'under_review', 'approved', 'permit_issued']) get(s, 'applications', { state: s }, 'applications');
   }
   if (can('view_cases')) {
@@ -229,6 +230,9 @@ export function recordsView() {
   if (can('review_applications')) {
     any = true;
     out.push(applicationsSection('review-applications', tr('review_applications'), r.review, true));
+  } else if (can('view_applications') && !can('file_application')) {
+    any = true;
+    out.push(applicationsSection('review-applications', tr('review_applications'), r.review, false));
   }
   if (can('file_application')) {
     any = true;
