@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -60,13 +61,15 @@ type Config struct {
 
 // Server holds the handlers' dependencies.
 type Server struct {
-	cfg   Config
-	plans Plans
-	jobs  Permits
-	recs  Records
-	guard *auth.Guard
-	web   http.Handler
-	log   *slog.Logger
+	// importing lets one plan bundle upload run at a time.
+	importing sync.Mutex
+	cfg       Config
+	plans     Plans
+	jobs      Permits
+	recs      Records
+	guard     *auth.Guard
+	web       http.Handler
+	log       *slog.Logger
 }
 
 // New builds the API. recs keeps the records and guard checks the tokens
@@ -79,7 +82,7 @@ func New(cfg Config, plans Plans, jobs Permits, recs Records, guard *auth.Guard,
 		cfg.MaxBodyBytes = 4 << 20
 	}
 	if cfg.MaxBundleBytes <= 0 {
-		cfg.MaxBundleBytes = 256 << 20
+		cfg.MaxBundleBytes = 64 << 20
 	}
 	if cfg.MaxFeatures <= 0 {
 		cfg.MaxFeatures = 5000

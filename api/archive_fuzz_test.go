@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"io/fs"
+	"math"
 	"testing"
 )
 
@@ -38,4 +39,30 @@ func FuzzOpenArchive(f *testing.F) {
 			t.Fatalf("opened without a manifest: %v", err)
 		}
 	})
+}
+
+// TestArchiveSizesDoNotWrap: entries whose declared sizes sum past 2⁶⁴ back
+// to almost nothing are refused, not read (a 1 TiB manifest would be
+// allocated whole).
+func TestArchiveSizesDoNotWrap(t *testing.T) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, e := range []struct {
+		name string
+		size uint64
+	}{{"manifest.yaml", 1 << 40}, {"padding", math.MaxUint64 - 1<<40 + 11}} {
+		w, err := zw.CreateRaw(&zip.FileHeader{Name: e.name, Method: zip.Store, UncompressedSize64: e.size, CompressedSize64: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write([]byte("x")) //nolint:errcheck // a bytes.Buffer
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, err := openArchive(buf.Bytes(), 1<<20)
+	var ae *apiError
+	if !errors.As(err, &ae) || ae.Code != "body_too_large" {
+		t.Fatalf("a wrapping archive: %v", err)
+	}
 }

@@ -33,8 +33,10 @@ const bundleRoute = "/api/v1/plan/versions"
 
 // maxUnzipped bounds what an uploaded archive may expand to, as a multiple
 // of the upload limit: a plan bundle's GeoJSON compresses well, a zip bomb
-// far better.
-const maxUnzipped = 20
+// far better. The sizes its entries declare are checked before anything is
+// read, and archive/zip refuses an entry that inflates past its declared
+// size, so no more than this is ever read.
+const maxUnzipped = 16
 
 // importBundle answers POST /api/v1/plan/versions: the body is a plan
 // bundle (layers.md) as a zip archive, its files at the top or in one
@@ -49,6 +51,9 @@ func (s *Server) importBundle(c *gin.Context) {
 		s.fail(c, errUnavailable.with("", "this store takes no imports"))
 		return
 	}
+	// One bundle at a time: each is read whole into memory.
+	s.importing.Lock()
+	defer s.importing.Unlock()
 	checkOnly := c.Query("check") == "true"
 	if q := c.Query("check"); q != "" && q != "true" && q != "false" {
 		s.fail(c, errInvalid.with("check", "true or false"))
@@ -126,12 +131,14 @@ func openArchive(body []byte, limit int64) (fs.FS, error) {
 	if err != nil {
 		return nil, errBadArchive.with("", "the body is not a zip archive: "+err.Error())
 	}
+	// Added so that the sum cannot wrap around: an entry declaring more
+	// than is left is refused before it counts.
 	var total uint64
 	for _, f := range zr.File {
+		if f.UncompressedSize64 > uint64(limit)-total {
+			return nil, errBodyTooLarge.with("", fmt.Sprintf("the archive expands to more than %d bytes", limit))
+		}
 		total += f.UncompressedSize64
-	}
-	if total > uint64(limit) {
-		return nil, errBodyTooLarge.with("", fmt.Sprintf("the archive expands to %d bytes, more than %d", total, limit))
 	}
 	if _, err := fs.Stat(zr, "manifest.yaml"); err == nil {
 		return zr, nil
