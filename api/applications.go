@@ -46,7 +46,9 @@ func (s *Server) fileApplication(c *gin.Context) {
 		s.fail(c, errMissing.with("proposal", "the proposal document (docs/proposal.md)"))
 		return
 	}
-	if answeredBefore(s, c, s.recs.PriorFiling, key, req.Proposal) {
+	if answeredBefore(s, c, func() (*records.Application, error) {
+		return s.recs.PriorFiling(c.Request.Context(), actor(c), key, req.Applicant, req.Proposal)
+	}) {
 		return
 	}
 	v, err := s.validate(c.Request.Context(), req.Proposal)

@@ -25,7 +25,9 @@ func (s *Server) openCase(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if answeredBefore(s, c, s.recs.PriorCase, key, body) {
+	if answeredBefore(s, c, func() (*records.Case, error) {
+		return s.recs.PriorCase(c.Request.Context(), actor(c), key, body)
+	}) {
 		return
 	}
 	rv, err := s.review(c.Request.Context(), body)

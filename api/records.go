@@ -17,7 +17,7 @@ import (
 // ApplicationRecords keeps permit applications; *records.Store is one.
 type ApplicationRecords interface {
 	File(ctx context.Context, by records.Actor, f records.Filing) (*records.Application, bool, error)
-	PriorFiling(ctx context.Context, by records.Actor, key string, proposal []byte) (*records.Application, error)
+	PriorFiling(ctx context.Context, by records.Actor, key, applicant string, proposal []byte) (*records.Application, error)
 	Get(ctx context.Context, by records.Actor, id int64) (*records.Application, error)
 	Applications(ctx context.Context, by records.Actor, q records.Query) ([]records.Application, error)
 	Transition(ctx context.Context, id int64, by records.Actor, to records.State, reason string) (*records.Application, error)
@@ -282,13 +282,14 @@ func listQuery(c *gin.Context) (records.Query, error) {
 	return q, nil
 }
 
-// answeredBefore answers a retry: when the caller submitted under key before,
-// the first record is the answer (200), before the document is checked
-// again — a plan version or rule pack that came since must not refuse what
-// was recorded. It reports whether the request was answered, so or with a
-// refusal.
-func answeredBefore[T any](s *Server, c *gin.Context, prior func(context.Context, records.Actor, string, []byte) (*T, error), key string, doc []byte) bool {
-	rec, err := prior(c.Request.Context(), actor(c), key, doc)
+// answeredBefore answers a retry: when the caller submitted under key
+// before, the first record is the answer (200), before the document is
+// checked again — a plan version or rule pack that came since must not
+// refuse what was recorded. prior looks the key up (records.ErrNotFound when
+// it is new). It reports whether the request has been answered, with the
+// record or with a refusal.
+func answeredBefore[T any](s *Server, c *gin.Context, prior func() (*T, error)) bool {
+	rec, err := prior()
 	switch {
 	case err == nil:
 		reply(c, false, rec)

@@ -91,19 +91,9 @@ ORDER BY id DESC LIMIT $4`
 // first application comes back and nothing new is recorded, however many
 // retries run at once. The filing and its audit entry commit together.
 func (s *Store) File(ctx context.Context, by Actor, f Filing) (app *Application, filed bool, err error) {
-	if !mayFile[by.Role] {
-		return nil, false, fmt.Errorf("records: filing as %s: %w", by.Role, ErrForbidden)
-	}
-	applicant := f.Applicant
-	switch {
-	case by.Role == RoleApplicant && applicant == "":
-		applicant = by.User
-	case by.Role == RoleApplicant && applicant != by.User:
-		return nil, false, fmt.Errorf("records: filing: %w", &FieldError{Field: "applicant",
-			Err: fmt.Errorf("%w: %s may file only for themself, not for %s", ErrForbidden, by.User, applicant)})
-	case applicant == "":
-		return nil, false, fmt.Errorf("records: filing: %w", &FieldError{Field: "applicant",
-			Err: fmt.Errorf("%w: an engineer names the applicant", ErrInvalidFiling)})
+	applicant, err := filingFor(by, f.Applicant)
+	if err != nil {
+		return nil, false, err
 	}
 	parcelID, err := checkFiling(f)
 	if err != nil {
@@ -116,7 +106,7 @@ func (s *Store) File(ctx context.Context, by Actor, f Filing) (app *Application,
 	}
 	sum := sha256.Sum256(f.Proposal)
 
-	return appKind.submit(ctx, s, submission{
+	app, filed, err = appKind.submit(ctx, s, submission{
 		doing: "filing an application", by: by, owner: by.User, key: f.IdempotencyKey, sum: sum[:],
 		insert: func(tx pgx.Tx) pgx.Row {
 			return tx.QueryRow(ctx, insertApp, applicant, by.User, f.IdempotencyKey, sum[:], parcelID,
@@ -128,14 +118,59 @@ func (s *Store) File(ctx context.Context, by Actor, f Filing) (app *Application,
 			ParcelID: parcelID, PlanVersionID: v.Plan.ID, RulePack: v.RulePack, DuesTotal: v.DuesTotal,
 		},
 	})
+	if err == nil && !filed {
+		err = sameApplicant(app, applicant, f.IdempotencyKey)
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return app, filed, nil
+}
+
+// filingFor says whom a filing by `by` is for: an applicant files for
+// themself (naming another is ErrForbidden), an engineer names the client.
+func filingFor(by Actor, applicant string) (string, error) {
+	switch {
+	case !mayFile[by.Role]:
+		return "", fmt.Errorf("records: filing as %s: %w", by.Role, ErrForbidden)
+	case by.Role == RoleApplicant && applicant == "":
+		return by.User, nil
+	case by.Role == RoleApplicant && applicant != by.User:
+		return "", fmt.Errorf("records: filing: %w", &FieldError{Field: "applicant",
+			Err: fmt.Errorf("%w: %s may file only for themself, not for %s", ErrForbidden, by.User, applicant)})
+	case applicant == "":
+		return "", fmt.Errorf("records: filing: %w", &FieldError{Field: "applicant",
+			Err: fmt.Errorf("%w: an engineer names the applicant", ErrInvalidFiling)})
+	}
+	return applicant, nil
+}
+
+// sameApplicant refuses a key its sender used for another client's filing:
+// an engineer's retry must not be handed someone else's application.
+func sameApplicant(app *Application, applicant, key string) error {
+	if app.Applicant != applicant {
+		return fmt.Errorf("records: filing for %s under key %q: %w (it filed for another applicant)", applicant, key, ErrKeyReused)
+	}
+	return nil
 }
 
 // PriorFiling returns the application by filed under key before, or
-// ErrNotFound; proposal is the document submitted now, and another one under
-// the same key is ErrKeyReused. A retry is answered with it before its
+// ErrNotFound; applicant and proposal are what is submitted now, and another
+// proposal or applicant under the same key is ErrKeyReused. A retry is answered with it before its
 // proposal is validated again.
-func (s *Store) PriorFiling(ctx context.Context, by Actor, key string, proposal []byte) (*Application, error) {
-	return appKind.prior(ctx, s, by, key, proposal)
+func (s *Store) PriorFiling(ctx context.Context, by Actor, key, applicant string, proposal []byte) (*Application, error) {
+	applicant, err := filingFor(by, applicant)
+	if err != nil {
+		return nil, err
+	}
+	app, err := appKind.prior(ctx, s, by, key, proposal)
+	if err != nil {
+		return nil, err
+	}
+	if err := sameApplicant(app, applicant, key); err != nil {
+		return nil, err
+	}
+	return app, nil
 }
 
 // filedDetail is the audit detail of a filing.

@@ -442,8 +442,36 @@ func TestFileIdempotent(t *testing.T) {
 	// and so does an engineer filing for ali under ali's key — who must not
 	// be handed ali's application.
 	mustFile(t, st, sara, filing(t, "", "retry"))
-	if forAli := mustFile(t, st, engineer, filing(t, "ali", "retry")); forAli.ID == first.ID || forAli.FiledBy != engineer.User {
+	forAli := mustFile(t, st, engineer, filing(t, "ali", "retry"))
+	if forAli.ID == first.ID || forAli.FiledBy != engineer.User {
 		t.Errorf("an engineer's filing under ali's key: %+v", forAli)
+	}
+	// The engineer's key, sent again for another client, is not ali's
+	// application handed over.
+	if _, _, err := st.File(t.Context(), engineer, filing(t, "sara", "retry")); !errors.Is(err, records.ErrKeyReused) {
+		t.Errorf("the engineer's key for another client: %v", err)
+	}
+	doc := filing(t, "", "").Proposal
+	for _, tc := range []struct {
+		by             records.Actor
+		key, applicant string
+		want           error
+		id             int64
+	}{
+		{engineer, "retry", "ali", nil, forAli.ID},
+		{engineer, "retry", "sara", records.ErrKeyReused, 0},
+		{ali, "retry", "", nil, first.ID},
+		{ali, "retry", "bob", records.ErrForbidden, 0},
+		{ali, "never-used", "", records.ErrNotFound, 0},
+		{staff, "retry", "ali", records.ErrForbidden, 0},
+	} {
+		app, err := st.PriorFiling(t.Context(), tc.by, tc.key, tc.applicant, doc)
+		switch {
+		case !errors.Is(err, tc.want) || (tc.want == nil && err != nil):
+			t.Errorf("PriorFiling(%s, %s, %q): %v, want %v", tc.by.User, tc.key, tc.applicant, err, tc.want)
+		case tc.want == nil && app.ID != tc.id:
+			t.Errorf("PriorFiling(%s, %s, %q): application %d, want %d", tc.by.User, tc.key, tc.applicant, app.ID, tc.id)
+		}
 	}
 
 	// The same key for another proposal is refused.

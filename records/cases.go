@@ -225,6 +225,9 @@ func (s *Store) OpenCase(ctx context.Context, by Actor, f CaseFiling) (c *Case, 
 // same key is ErrKeyReused. A retry is answered with it before its document
 // is reviewed again.
 func (s *Store) PriorCase(ctx context.Context, by Actor, key string, document []byte) (*Case, error) {
+	if by.Role != RoleStaff {
+		return nil, fmt.Errorf("records: looking up a case opening as %s: %w", by.Role, ErrForbidden)
+	}
 	return caseKind.prior(ctx, s, by, key, document)
 }
 
