@@ -1,4 +1,4 @@
--- Permit applications and the audit log (package records).
+-- Permit applications and the audit log (package applications).
 --
 -- An application is filed once per (applicant, idempotency_key): a retried
 -- request meets the unique constraint and gets the first application back.
