@@ -27,9 +27,9 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`
 	// as SQL over its row (alias r): the entry that made the record keeps
 	// it (record_sha256), Verify recomputes it. jsonb columns enter as
 	// their canonical text, fields apart by a unit separator. An entry
-	// written before fingerprints were kept reads as '-' and is not
-	// compared; its detail cannot be edited to look so without breaking
-	// the chain.
+	// written before fingerprints were kept is compared as it was then (a
+	// case's review, a certificate's parcel); its detail cannot be edited
+	// to look so without breaking the chain.
 	appFingerprint = `encode(sha256(convert_to(concat_ws(chr(31), r.applicant, r.filed_by, r.idempotency_key,
     encode(r.proposal_sha256, 'hex'), coalesce(r.parcel_id, ''), r.reference, r.plan_version_id::text, r.rule_pack,
     r.rule_pack_version, r.proposal::text, r.validation::text), 'UTF8')), 'hex')`
@@ -50,45 +50,50 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`
 	checkApplications = `WITH logged AS (
     SELECT r.id, r.state, ` + appFingerprint + ` AS sum,
         coalesce(encode(sha256(convert_to(r.permit::text, 'UTF8')), 'hex'), '') AS permit_sum,
-        (SELECT coalesce(l.detail->>'record_sha256', '-') FROM audit_log l WHERE l.subject = 'application/' || r.id
-            AND l.action = '` + ActionFiled + `' LIMIT 1) AS logged_sum,
+        (SELECT l.detail FROM audit_log l WHERE l.subject = 'application/' || r.id
+            AND l.action = '` + ActionFiled + `' LIMIT 1) AS made,
         coalesce((SELECT l.detail->>'to' FROM audit_log l WHERE l.subject = 'application/' || r.id
             AND l.action = '` + ActionTransition + `' ORDER BY l.seq DESC LIMIT 1), 'submitted') AS logged_state,
         coalesce((SELECT l.detail->>'permit_sha256' FROM audit_log l WHERE l.subject = 'application/' || r.id
             AND l.action = '` + ActionTransition + `' AND l.detail->>'to' = 'permit_issued' ORDER BY l.seq DESC LIMIT 1), '') AS logged_permit
-    FROM applications r)
+    FROM applications r),
+checked AS (SELECT *, made IS NOT NULL AND sum <> coalesce(made->>'record_sha256', sum) AS edited FROM logged)
 SELECT 'application/' || id, CASE
-    WHEN logged_sum IS NULL THEN 'its filing is not in the log'
-    WHEN logged_sum <> '-' AND sum <> logged_sum THEN 'it is not what was filed: applicant, proposal, validation or versions were edited'
+    WHEN made IS NULL THEN 'its filing is not in the log'
+    WHEN edited THEN 'it is not what was filed: applicant, proposal, validation or versions were edited'
     WHEN state <> logged_state THEN format('it is %s but the log last moved it to %s', state, logged_state)
     ELSE 'its permit is not the one the log recorded at issue' END
-FROM logged WHERE logged_sum IS NULL OR (logged_sum <> '-' AND sum <> logged_sum) OR state <> logged_state OR permit_sum <> logged_permit ORDER BY id`
+FROM checked WHERE made IS NULL OR edited OR state <> logged_state OR permit_sum <> logged_permit ORDER BY id`
 	checkCases = `WITH logged AS (
     SELECT r.id, ` + caseFingerprint + ` AS sum,
+        encode(sha256(convert_to(r.review::text, 'UTF8')), 'hex') AS review_sum,
         coalesce(encode(sha256(convert_to(r.decision::text, 'UTF8')), 'hex'), '') AS decision_sum,
         coalesce(encode(sha256(convert_to(r.closure::text, 'UTF8')), 'hex'), '') AS closure_sum,
-        (SELECT coalesce(l.detail->>'record_sha256', '-') FROM audit_log l WHERE l.subject = 'case/' || r.id
-            AND l.action = '` + ActionCaseOpened + `' LIMIT 1) AS logged_sum,
+        (SELECT l.detail FROM audit_log l WHERE l.subject = 'case/' || r.id
+            AND l.action = '` + ActionCaseOpened + `' LIMIT 1) AS made,
         coalesce((SELECT l.detail->>'sha256' FROM audit_log l WHERE l.subject = 'case/' || r.id
             AND l.action = '` + ActionCaseDecided + `' ORDER BY l.seq DESC LIMIT 1), '') AS logged_decision,
         coalesce((SELECT l.detail->>'sha256' FROM audit_log l WHERE l.subject = 'case/' || r.id
             AND l.action = '` + ActionCaseClosed + `' ORDER BY l.seq DESC LIMIT 1), '') AS logged_closure
-    FROM violation_cases r)
+    FROM violation_cases r),
+checked AS (SELECT *, made IS NOT NULL AND CASE WHEN made->>'record_sha256' IS NOT NULL
+    THEN sum <> made->>'record_sha256' ELSE review_sum <> made->>'review_sha256' END AS edited FROM logged)
 SELECT 'case/' || id, CASE
-    WHEN logged_sum IS NULL THEN 'its opening is not in the log'
-    WHEN logged_sum <> '-' AND sum <> logged_sum THEN 'it is not what was opened: parcel, survey or review were edited'
+    WHEN made IS NULL THEN 'its opening is not in the log'
+    WHEN edited THEN 'it is not what was opened: parcel, survey or review were edited'
     WHEN decision_sum <> logged_decision THEN 'its decision is not the one the log recorded'
     ELSE 'its closure is not the one the log recorded' END
-FROM logged WHERE logged_sum IS NULL OR (logged_sum <> '-' AND sum <> logged_sum)
-    OR decision_sum <> logged_decision OR closure_sum <> logged_closure ORDER BY id`
+FROM checked WHERE made IS NULL OR edited OR decision_sum <> logged_decision OR closure_sum <> logged_closure ORDER BY id`
 	checkCertificates = `WITH logged AS (
-    SELECT r.id, ` + certFingerprint + ` AS sum,
-        (SELECT coalesce(l.detail->>'record_sha256', '-') FROM audit_log l WHERE l.subject = 'certificate/' || r.id
-            AND l.action = '` + ActionCertificateIssued + `' LIMIT 1) AS logged_sum
-    FROM certificates r)
-SELECT 'certificate/' || id, CASE WHEN logged_sum IS NULL THEN 'its issue is not in the log'
+    SELECT r.id, r.parcel_id, ` + certFingerprint + ` AS sum,
+        (SELECT l.detail FROM audit_log l WHERE l.subject = 'certificate/' || r.id
+            AND l.action = '` + ActionCertificateIssued + `' LIMIT 1) AS made
+    FROM certificates r),
+checked AS (SELECT *, made IS NOT NULL AND CASE WHEN made->>'record_sha256' IS NOT NULL
+    THEN sum <> made->>'record_sha256' ELSE parcel_id <> made->>'parcel_id' END AS edited FROM logged)
+SELECT 'certificate/' || id, CASE WHEN made IS NULL THEN 'its issue is not in the log'
     ELSE 'it is not what was issued: parcel, issuer or plan were edited' END
-FROM logged WHERE logged_sum IS NULL OR (logged_sum <> '-' AND sum <> logged_sum) ORDER BY id`
+FROM checked WHERE made IS NULL OR edited ORDER BY id`
 	// subjectID is an entry's subject's id ("case/7" → 7), NULL when the
 	// subject is none of ours, so its record is looked up by primary key.
 	subjectID = `(CASE WHEN split_part(l.subject, '/', 2) ~ '^[0-9]{1,18}$' THEN split_part(l.subject, '/', 2)::bigint END)`
