@@ -207,6 +207,15 @@ func TestBrowserRecords(t *testing.T) {
 	// next plan version.
 	b.signedIn(admin, "root", auth.Admin)
 	b.waitJS(`!!document.querySelector('#bundle-form')`)
+	// A file that is no bundle is refused in the server's words, and the
+	// page goes on.
+	notZip := filepath.Join(t.TempDir(), "plan.zip")
+	if err := os.WriteFile(notZip, []byte("not a zip"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b.do(chromedp.SetUploadFiles(chromedp.CSS("#bundle-file"), []string{notZip}),
+		chromedp.Click(chromedp.CSS("#bundle-check")))
+	b.waitJS(`document.querySelector('#error')?.textContent.includes('zip')`)
 	b.do(chromedp.SetUploadFiles(chromedp.CSS("#bundle-file"), []string{zipSample(t)}),
 		chromedp.Click(chromedp.CSS("#bundle-check")))
 	b.waitJS(`document.querySelector('#bundle-result')?.dataset.imported === 'false'`)
@@ -220,7 +229,7 @@ func TestBrowserRecords(t *testing.T) {
 	b.waitJS(`!!document.querySelector('#signin-link')`)
 	b.expectJS(`String(sessionStorage.getItem('parvaneh.token'))`, "null")
 
-	b.checkConsole(t, "/api/v1/me", fmt.Sprintf("/api/v1/cases/%d", id))
+	b.checkConsole(t, "/api/v1/me", fmt.Sprintf("/api/v1/cases/%d", id), "/api/v1/plan/versions?check=true")
 }
 
 // TestBrowserRecordsUnavailable signs in on a server that keeps no records

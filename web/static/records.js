@@ -373,27 +373,31 @@ function bundleView() {
       showError(new APIError(localError('bundle_file')));
       return;
     }
+    // Busy while the upload runs: a second click would import twice.
+    state.bundle = { busy: true };
+    render();
     try {
       const answer = await recordsAPI('plan/versions', { params: { check: check ? 'true' : '' }, body: new Blob([zip], { type: 'application/zip' }) });
       state.bundle = { check, answer };
     } catch (err) {
-      state.bundle = { problems: err.body?.problems };
+      state.bundle = err.body?.problems ? { problems: err.body.problems } : null;
       showError(err);
     }
     render();
   };
+  const busy = !!state.bundle?.busy;
   return h('section', { id: 'bundle-tools', class: 'records' }, h('h3', { text: tr('bundle_title') }),
     h('p', { class: 'muted', text: tr('bundle_hint') }),
     h('form', { id: 'bundle-form', class: 'inline', onsubmit: send(false) },
       h('label', { for: 'bundle-file', text: tr('bundle_file') }), file,
       state.bundleFile ? h('bdi', { id: 'bundle-chosen', dir: 'ltr', text: state.bundleFile.name }) : null,
-      h('button', { id: 'bundle-check', type: 'button', onclick: send(true), text: tr('bundle_check') }),
-      h('button', { id: 'bundle-import', type: 'submit', class: 'primary', text: tr('bundle_import') })),
+      h('button', { id: 'bundle-check', type: 'button', onclick: send(true), disabled: busy, text: tr('bundle_check') }),
+      h('button', { id: 'bundle-import', type: 'submit', class: 'primary', disabled: busy, text: tr('bundle_import') })),
     bundleResult(state.bundle));
 }
 
 function bundleResult(b) {
-  if (!b) return null;
+  if (!b || b.busy) return b?.busy ? h('p', { class: 'loading', text: tr('loading') }) : null;
   if (b.problems) {
     return h('ul', { id: 'bundle-problems', class: 'problems' }, b.problems.map((p) => h('li', { dir: 'ltr' },
       `${p.file}${p.index != null ? ` #${p.index}` : ''}${p.property ? ` ${p.property}` : ''}: ${p.reason}`)));
