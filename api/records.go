@@ -82,19 +82,22 @@ func (s *Server) guarded(p auth.Permission, h gin.HandlerFunc) []gin.HandlerFunc
 // admin returns the handlers of an administrator's route: the guard's
 // check of permission p, then h; it needs no records.
 func (s *Server) admin(p auth.Permission, h gin.HandlerFunc) []gin.HandlerFunc {
-	if s.guard == nil {
-		return []gin.HandlerFunc{s.unguarded()}
-	}
-	return []gin.HandlerFunc{s.guard.Require(p), h}
+	return s.checked(func(g *auth.Guard) gin.HandlerFunc { return g.Require(p) }, h)
 }
 
 // identified returns the handlers of a route open to any valid token,
 // which needs no records.
 func (s *Server) identified(h gin.HandlerFunc) []gin.HandlerFunc {
+	return s.checked((*auth.Guard).Authenticated, h)
+}
+
+// checked puts the guard's check before h; without a guard no token can be
+// checked, so the route is unavailable.
+func (s *Server) checked(check func(*auth.Guard) gin.HandlerFunc, h gin.HandlerFunc) []gin.HandlerFunc {
 	if s.guard == nil {
 		return []gin.HandlerFunc{s.unguarded()}
 	}
-	return []gin.HandlerFunc{s.guard.Authenticated(), h}
+	return []gin.HandlerFunc{check(s.guard), h}
 }
 
 func (s *Server) unguarded() gin.HandlerFunc {

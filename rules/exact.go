@@ -285,9 +285,13 @@ func roundArea(x float64) float64 {
 // take for more. A value whose 14 significant digits end in two zeros is
 // that shorter decimal (0.30000000000000 is 0.3): float64 holds 15 to 17,
 // so only the noise of some tens of float operations is taken off. Any other
-// value is kept (2/3, or 0.3000000000001, a value and not noise).
+// value is kept (2/3, or 0.3000000000001, a value and not noise), and so is
+// any from 10¹² up, where 14 digits would no longer hold two decimals.
+// Cancellation is not noise it can see: 5000.3 − 5000 is 0.3000000000001819,
+// so a pack divides areas (rounded to 0.01 as rules of their own), not raw
+// differences, as the sample city's r = excess_residential / permitted does.
 func snapNumber(x float64) float64 {
-	if x == 0 || math.IsNaN(x) || math.IsInf(x, 0) {
+	if x == 0 || math.IsNaN(x) || math.IsInf(x, 0) || math.Abs(x) >= 1e12 {
 		return x
 	}
 	// Most numbers are short decimals as they stand (1.2, 0.6): a product

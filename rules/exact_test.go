@@ -150,6 +150,7 @@ func TestSnapNumber(t *testing.T) {
 		{1e-20, 1e-20},
 		{-1.0 / 3, -1.0 / 3},
 		{123456789.00000001, 123456789},
+		{1e15 + 0.5, 1e15 + 0.5}, // beyond 10¹²: kept
 		{0, 0},
 	} {
 		if got := snapNumber(tc.x); got != tc.want {
