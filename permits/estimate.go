@@ -114,15 +114,30 @@ func EstimateSite(site *Site) (*Estimate, error) {
 	if e.Figures == nil {
 		e.Figures = []rules.Figure{} // a stopped estimate has none: [] not null
 	}
-	if p := site.Parcel; p != nil {
-		e.Parcel = &ParcelInfo{ID: p.ID, Address: p.Address, AddressFa: p.AddressFa, RegisteredAreaM2: p.RegisteredArea}
-	}
-	for _, r := range site.Repairs {
-		e.Repairs = append(e.Repairs, r.String())
-	}
+	e.Parcel, e.Repairs = site.parcelInfo(), site.repairNotes("")
 	e.Summary = summarize(res)
 	e.Buildable = res.Stop == nil && e.Summary.Floors != nil && *e.Summary.Floors > 0
 	return e, nil
+}
+
+// parcelInfo is the stored parcel as an answer names it; nil for an outline
+// the caller gave.
+func (s *Site) parcelInfo() *ParcelInfo {
+	p := s.Parcel
+	if p == nil {
+		return nil
+	}
+	return &ParcelInfo{ID: p.ID, Address: p.Address, AddressFa: p.AddressFa, RegisteredAreaM2: p.RegisteredArea}
+}
+
+// repairNotes lists what was repaired in the given outline, each after
+// prefix; nil when nothing was.
+func (s *Site) repairNotes(prefix string) []string {
+	var out []string
+	for _, r := range s.Repairs {
+		out = append(out, prefix+r.String())
+	}
+	return out
 }
 
 func planRef(v layers.PlanVersion) PlanRef {

@@ -146,17 +146,8 @@ func ParseProposal(data []byte) (*Proposal, error) {
 		return nil, err
 	}
 
-	switch {
-	case p.Where.ParcelID != "" && !isNull(parcel):
-		return nil, proposalErr(CodeInvalid, "parcel", "give parcel_id or parcel, not both")
-	case p.Where.ParcelID == "" && isNull(parcel):
-		return nil, proposalErr(CodeMissing, "parcel_id", "give the parcel's plate (parcel_id) or its outline (parcel, GeoJSON)")
-	case !isNull(parcel):
-		g, err := geo.ParseGeometry(parcel)
-		if err != nil {
-			return nil, fieldGeometry("parcel", err)
-		}
-		p.Where.Geometry = &g
+	if err := parcelOf(&p.Where, parcel); err != nil {
+		return nil, err
 	}
 	switch {
 	case !isNull(footprint) && areaGiven:
@@ -519,4 +510,22 @@ func withWhere(ref *string, w *Where, parcel *json.RawMessage, members map[strin
 		return nil
 	}
 	return members
+}
+
+// parcelOf completes a document's Where once withWhere's members are read:
+// the parcel is its plate or its outline (parcel, read here), exactly one.
+func parcelOf(w *Where, parcel json.RawMessage) error {
+	switch {
+	case w.ParcelID != "" && !isNull(parcel):
+		return proposalErr(CodeInvalid, "parcel", "give parcel_id or parcel, not both")
+	case w.ParcelID == "" && isNull(parcel):
+		return proposalErr(CodeMissing, "parcel_id", "give the parcel's plate (parcel_id) or its outline (parcel, GeoJSON)")
+	case !isNull(parcel):
+		g, err := geo.ParseGeometry(parcel)
+		if err != nil {
+			return fieldGeometry("parcel", err)
+		}
+		w.Geometry = &g
+	}
+	return nil
 }

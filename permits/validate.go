@@ -125,13 +125,7 @@ func (s *Service) Validate(ctx context.Context, p *Proposal) (*Validation, error
 	if v.Figures == nil {
 		v.Figures = []rules.Figure{}
 	}
-	if pi := site.Parcel; pi != nil {
-		v.Parcel = &ParcelInfo{ID: pi.ID, Address: pi.Address, AddressFa: pi.AddressFa, RegisteredAreaM2: pi.RegisteredArea}
-	}
-	for _, r := range site.Repairs {
-		v.Repairs = append(v.Repairs, "parcel: "+r.String())
-	}
-	v.Repairs = append(v.Repairs, repairs...)
+	v.Parcel, v.Repairs = site.parcelInfo(), append(site.repairNotes("parcel: "), repairs...)
 	slices.SortStableFunc(v.Checks, func(a, b rules.Check) int {
 		switch {
 		case a.Pass == b.Pass:

@@ -107,13 +107,7 @@ func (s *Service) Violations(ctx context.Context, c *Case) (*Review, error) {
 	if rv.Figures == nil {
 		rv.Figures = []rules.Figure{}
 	}
-	if pi := site.Parcel; pi != nil {
-		rv.Parcel = &ParcelInfo{ID: pi.ID, Address: pi.Address, AddressFa: pi.AddressFa, RegisteredAreaM2: pi.RegisteredArea}
-	}
-	for _, r := range site.Repairs {
-		rv.Repairs = append(rv.Repairs, "parcel: "+r.String())
-	}
-	rv.Repairs = append(rv.Repairs, repairs...)
+	rv.Parcel, rv.Repairs = site.parcelInfo(), append(site.repairNotes("parcel: "), repairs...)
 	if rv.Stop == nil {
 		rv.FinesTotal = finesTotal(rv.Violations)
 	}
@@ -215,17 +209,8 @@ func parseCase(data []byte) (*Case, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case c.Where.ParcelID != "" && !isNull(parcel):
-		return nil, proposalErr(CodeInvalid, "parcel", "give parcel_id or parcel, not both")
-	case c.Where.ParcelID == "" && isNull(parcel):
-		return nil, proposalErr(CodeMissing, "parcel_id", "give the parcel's plate (parcel_id) or its outline (parcel, GeoJSON)")
-	case !isNull(parcel):
-		g, err := geo.ParseGeometry(parcel)
-		if err != nil {
-			return nil, fieldGeometry("parcel", err)
-		}
-		c.Where.Geometry = &g
+	if err := parcelOf(&c.Where, parcel); err != nil {
+		return nil, err
 	}
 	switch {
 	case !permitGiven:
