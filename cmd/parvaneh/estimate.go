@@ -112,16 +112,22 @@ func estimateAll(ctx context.Context, out io.Writer, b *backend, svc *permits.Se
 }
 
 // printEstimate writes the estimate as a table a person reads.
+// printSource writes what an answer was computed on: the parcel, the plan
+// version in force and the rule pack.
+func printSource(w io.Writer, parcel *permits.ParcelInfo, plan permits.PlanRef, pack permits.PackRef, asOf string) {
+	id := "(given outline)"
+	if parcel != nil {
+		id = parcel.ID
+	}
+	fmt.Fprintf(w, "parcel\t%s\n", id)
+	fmt.Fprintf(w, "plan\t%s version %d (%s), in force from %s; as of %s\n",
+		plan.Municipality, plan.Seq, plan.Label, plan.EffectiveFrom, asOf)
+	fmt.Fprintf(w, "rule pack\t%s %s\n", pack.ID, pack.Version)
+}
+
 func printEstimate(w io.Writer, e *permits.Estimate) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	id := "(given outline)"
-	if e.Parcel != nil {
-		id = e.Parcel.ID
-	}
-	fmt.Fprintf(tw, "parcel\t%s\n", id)
-	fmt.Fprintf(tw, "plan\t%s version %d (%s), in force from %s; as of %s\n",
-		e.Plan.Municipality, e.Plan.Seq, e.Plan.Label, e.Plan.EffectiveFrom, e.AsOf)
-	fmt.Fprintf(tw, "rule pack\t%s %s\n", e.RulePack.ID, e.RulePack.Version)
+	printSource(tw, e.Parcel, e.Plan, e.RulePack, e.AsOf)
 	f := e.Facts
 	front := "none (landlocked)"
 	if f.Front != nil {

@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/parvaneh/parvaneh/permits"
+	"github.com/parvaneh/parvaneh/zoning"
 )
 
 // exitChecksFailed is the exit code of validate and violations when the
@@ -101,4 +102,17 @@ func parseFileFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 		files = append(files, fs.Arg(0))
 		args = fs.Args()[1:]
 	}
+}
+
+// printDocument writes what a filed document's report is about: the
+// document (kind, file and the caller's reference), then printSource and
+// the site's areas.
+func printDocument(w io.Writer, kind, file, reference string, parcel *permits.ParcelInfo,
+	plan permits.PlanRef, pack permits.PackRef, asOf string, f zoning.Facts) {
+	if reference != "" {
+		file += " (" + reference + ")"
+	}
+	fmt.Fprintf(w, "%s\t%s\n", kind, file)
+	printSource(w, parcel, plan, pack, asOf)
+	fmt.Fprintf(w, "site\tA %.2f m², W %.2f m², N %.2f m²; governing zone %s\n", f.A, f.W, f.N, orNone(f.Governing))
 }

@@ -39,21 +39,7 @@ func runValidate(ctx context.Context, env *cliEnv, args []string) error {
 // footprint, the checks (failing first), the dues.
 func printValidation(w io.Writer, file string, v *permits.Validation) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	name := file
-	if v.Reference != "" {
-		name += " (" + v.Reference + ")"
-	}
-	fmt.Fprintf(tw, "proposal\t%s\n", name)
-	id := "(given outline)"
-	if v.Parcel != nil {
-		id = v.Parcel.ID
-	}
-	fmt.Fprintf(tw, "parcel\t%s\n", id)
-	fmt.Fprintf(tw, "plan\t%s version %d (%s), in force from %s; as of %s\n",
-		v.Plan.Municipality, v.Plan.Seq, v.Plan.Label, v.Plan.EffectiveFrom, v.AsOf)
-	fmt.Fprintf(tw, "rule pack\t%s %s\n", v.RulePack.ID, v.RulePack.Version)
-	f := v.Facts
-	fmt.Fprintf(tw, "site\tA %.2f m², W %.2f m², N %.2f m²; governing zone %s\n", f.A, f.W, f.N, orNone(f.Governing))
+	printDocument(tw, "proposal", file, v.Reference, v.Parcel, v.Plan, v.RulePack, v.AsOf, v.Facts)
 	fp := v.Footprint
 	if fp.Source == permits.FootprintPolygon {
 		var on []string

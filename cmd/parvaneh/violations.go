@@ -38,21 +38,7 @@ func runViolations(ctx context.Context, env *cliEnv, args []string) error {
 // and survey, then each violation with its figure, ruling and fine.
 func printReview(w io.Writer, file string, rv *permits.Review) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	name := file
-	if rv.Reference != "" {
-		name += " (" + rv.Reference + ")"
-	}
-	fmt.Fprintf(tw, "case\t%s\n", name)
-	id := "(given outline)"
-	if rv.Parcel != nil {
-		id = rv.Parcel.ID
-	}
-	fmt.Fprintf(tw, "parcel\t%s\n", id)
-	fmt.Fprintf(tw, "plan\t%s version %d (%s), in force from %s; as of %s\n",
-		rv.Plan.Municipality, rv.Plan.Seq, rv.Plan.Label, rv.Plan.EffectiveFrom, rv.AsOf)
-	fmt.Fprintf(tw, "rule pack\t%s %s\n", rv.RulePack.ID, rv.RulePack.Version)
-	f := rv.Facts
-	fmt.Fprintf(tw, "site\tA %.2f m², W %.2f m², N %.2f m²; governing zone %s\n", f.A, f.W, f.N, orNone(f.Governing))
+	printDocument(tw, "case", file, rv.Reference, rv.Parcel, rv.Plan, rv.RulePack, rv.AsOf, rv.Facts)
 	if p := rv.Permit; p != nil {
 		fmt.Fprintf(tw, "permit\tresidential %.2f m², commercial %.2f m², %d floors, %d parking spaces\n",
 			p.ResidentialArea, p.CommercialArea, p.Floors, p.ParkingSpaces)
