@@ -8,6 +8,28 @@ import (
 	"testing"
 )
 
+// expectCLI runs the command and wants its exit code and, in this order,
+// each of want somewhere in its output.
+func expectCLI(t *testing.T, args []string, code int, want []string) {
+	t.Helper()
+	got, out, errOut := runCLI(t, args...)
+	rest := out + errOut
+	for _, w := range want {
+		i := strings.Index(rest, w)
+		if i < 0 {
+			t.Errorf("output lacks %q (in order)", w)
+			continue
+		}
+		rest = rest[i+len(w):]
+	}
+	if got != code {
+		t.Errorf("exit %d, want %d", got, code)
+	}
+	if t.Failed() {
+		t.Logf("stdout:\n%s\nstderr:\n%s", out, errOut)
+	}
+}
+
 func runCLI(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer

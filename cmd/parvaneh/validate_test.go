@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -31,25 +30,7 @@ func TestValidateCommand(t *testing.T) {
 		{"no file", []string{"validate"}, 2, []string{"usage"}},
 		{"two files", []string{"validate", bad, bad}, 2, []string{"one proposal file"}},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			code, out, errOut := runCLI(t, tc.args...)
-			all := out + errOut
-			rest := all
-			for _, w := range tc.want {
-				i := strings.Index(rest, w)
-				if i < 0 {
-					t.Errorf("output lacks %q (in order)", w)
-					continue
-				}
-				rest = rest[i+len(w):]
-			}
-			if code != tc.code {
-				t.Errorf("exit %d, want %d", code, tc.code)
-			}
-			if t.Failed() {
-				t.Logf("stdout:\n%s\nstderr:\n%s", out, errOut)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { expectCLI(t, tc.args, tc.code, tc.want) })
 	}
 
 	code, out, _ := runCLI(t, "validate", "-json", filepath.Join(dir, "floors_over.proposal.json"))
