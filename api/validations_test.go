@@ -25,13 +25,7 @@ func proposal(t *testing.T, name string, set map[string]any) string {
 	if err := json.Unmarshal(data, &m); err != nil {
 		t.Fatal(err)
 	}
-	for k, v := range set {
-		if v == nil {
-			delete(m, k)
-		} else {
-			m[k] = v
-		}
-	}
+	setMembers(m, set)
 	b, err := json.Marshal(m)
 	if err != nil {
 		t.Fatal(err)
@@ -39,22 +33,41 @@ func proposal(t *testing.T, name string, set map[string]any) string {
 	return string(b)
 }
 
+// setMembers sets members of a JSON object; a nil value removes the member.
+func setMembers(m, set map[string]any) {
+	for k, v := range set {
+		if v == nil {
+			delete(m, k)
+		} else {
+			m[k] = v
+		}
+	}
+}
+
+// square is a GeoJSON polygon about 10 m across, its south-west corner at
+// lon, lat.
+func square(lon, lat float64) json.RawMessage {
+	b, _ := json.Marshal(map[string]any{"type": "Polygon", "coordinates": [][][2]float64{{
+		{lon, lat}, {lon + 0.0001, lat}, {lon + 0.0001, lat + 0.0001}, {lon, lat + 0.0001}, {lon, lat}}}})
+	return b
+}
+
+// poster makes the cases of POST target: a body and the answer wanted.
+func poster(target string) func(name, body string, status int, code, field string, check func(*testing.T, *response)) apiCase {
+	return func(name, body string, status int, code, field string, check func(*testing.T, *response)) apiCase {
+		return apiCase{name: name, method: http.MethodPost, target: target, body: body,
+			status: status, code: code, field: field, check: check}
+	}
+}
+
 func TestValidations(t *testing.T) {
 	a := newApp(t, importBundle(t))
 	raw := func(s string) json.RawMessage { return json.RawMessage(s) }
-	square := func(lon, lat float64) json.RawMessage {
-		b, _ := json.Marshal(map[string]any{"type": "Polygon", "coordinates": [][][2]float64{{
-			{lon, lat}, {lon + 0.0001, lat}, {lon + 0.0001, lat + 0.0001}, {lon, lat + 0.0001}, {lon, lat}}}})
-		return b
-	}
 	var thousands []string
 	for i := range 2000 { // 2,000 storeys fit the test server's 64 KiB body limit
 		thousands = append(thousands, `{"level":`+strconv.Itoa(i)+`}`)
 	}
-	post := func(name, body string, status int, code, field string, check func(*testing.T, *response)) apiCase {
-		return apiCase{name: name, method: http.MethodPost, target: "/api/v1/validations", body: body,
-			status: status, code: code, field: field, check: check}
-	}
+	post := poster("/api/v1/validations")
 	runCases(t, a, []apiCase{
 		post("a passing proposal", proposal(t, "pass_widened_r112", nil), 200, "", "", func(t *testing.T, res *response) {
 			v := res.JSON(t)

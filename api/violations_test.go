@@ -2,7 +2,6 @@ package api_test
 
 import (
 	"encoding/json"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,18 +21,9 @@ func violationCase(t *testing.T, name string, top, survey map[string]any) string
 	if err := json.Unmarshal(data, &m); err != nil {
 		t.Fatal(err)
 	}
-	edit := func(m map[string]any, set map[string]any) {
-		for k, v := range set {
-			if v == nil {
-				delete(m, k)
-			} else {
-				m[k] = v
-			}
-		}
-	}
-	edit(m, top)
+	setMembers(m, top)
 	if s, ok := m["survey"].(map[string]any); ok {
-		edit(s, survey)
+		setMembers(s, survey)
 	}
 	b, err := json.Marshal(m)
 	if err != nil {
@@ -45,15 +35,7 @@ func violationCase(t *testing.T, name string, top, survey map[string]any) string
 func TestViolations(t *testing.T) {
 	a := newApp(t, importBundle(t))
 	raw := func(s string) json.RawMessage { return json.RawMessage(s) }
-	square := func(lon, lat float64) json.RawMessage {
-		b, _ := json.Marshal(map[string]any{"type": "Polygon", "coordinates": [][][2]float64{{
-			{lon, lat}, {lon + 0.0001, lat}, {lon + 0.0001, lat + 0.0001}, {lon, lat + 0.0001}, {lon, lat}}}})
-		return b
-	}
-	post := func(name, body string, status int, code, field string, check func(*testing.T, *response)) apiCase {
-		return apiCase{name: name, method: http.MethodPost, target: "/api/v1/violations", body: body,
-			status: status, code: code, field: field, check: check}
-	}
+	post := poster("/api/v1/violations")
 	ruling := func(id, ruling string, fine any) func(*testing.T, *response) {
 		return func(t *testing.T, res *response) {
 			v := res.JSON(t)
