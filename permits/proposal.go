@@ -99,14 +99,8 @@ func (e *FieldError) Unwrap() error { return e.Err }
 // JSON path at fault (a *ProposalError, or a *FieldError for an unreadable
 // geometry). Areas are rounded half up to 0.01 m².
 func ParseProposal(data []byte) (*Proposal, error) {
-	if !json.Valid(data) {
-		// Valid refuses trailing data too; Unmarshal says what is wrong.
-		var v any
-		err := json.Unmarshal(data, &v)
-		if err == nil {
-			err = errors.New("trailing data after the JSON object")
-		}
-		return nil, proposalErr(CodeBadJSON, "", "not valid JSON: %v", err)
+	if err := validJSON(data); err != nil {
+		return nil, err
 	}
 	p := &Proposal{}
 	var (
@@ -510,6 +504,20 @@ func withWhere(ref *string, w *Where, parcel *json.RawMessage, members map[strin
 		return nil
 	}
 	return members
+}
+
+// validJSON refuses a document that is not one JSON value, saying why.
+func validJSON(data []byte) error {
+	if json.Valid(data) {
+		return nil
+	}
+	// Valid refuses trailing data too; Unmarshal says what is wrong.
+	var v any
+	err := json.Unmarshal(data, &v)
+	if err == nil {
+		err = errors.New("trailing data after the JSON object")
+	}
+	return proposalErr(CodeBadJSON, "", "not valid JSON: %v", err)
 }
 
 // parcelOf completes a document's Where once withWhere's members are read:

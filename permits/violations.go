@@ -165,13 +165,8 @@ func (e *CaseError) Error() string { return "case: " + strings.TrimPrefix(e.Err.
 func (e *CaseError) Unwrap() error { return e.Err }
 
 func parseCase(data []byte) (*Case, error) {
-	if !json.Valid(data) {
-		var v any
-		err := json.Unmarshal(data, &v)
-		if err == nil {
-			err = errors.New("trailing data after the JSON object")
-		}
-		return nil, proposalErr(CodeBadJSON, "", "not valid JSON: %v", err)
+	if err := validJSON(data); err != nil {
+		return nil, err
 	}
 	c := &Case{}
 	var (
