@@ -69,11 +69,11 @@ type Filing struct {
 const (
 	appColumns = `id, applicant, filed_by, idempotency_key, coalesce(parcel_id, ''), reference, state,
 proposal, validation, permit, filed_at, updated_at`
-	insertApp = `INSERT INTO applications (applicant, filed_by, idempotency_key, proposal_sha256, parcel_id,
+	insertApp = `INSERT INTO applications AS r (applicant, filed_by, idempotency_key, proposal_sha256, parcel_id,
     reference, plan_version_id, rule_pack, rule_pack_version, proposal, validation, state, filed_at, updated_at)
 VALUES ($1, $2, $3, $4, nullif($5, ''), $6, $7, $8, $9, $10, $11, 'submitted', now(), now())
 ON CONFLICT (filed_by, idempotency_key) DO NOTHING
-RETURNING id`
+RETURNING r.id, ` + appFingerprint
 	selectByKey = `SELECT proposal_sha256, ` + appColumns + ` FROM applications WHERE filed_by = $1 AND idempotency_key = $2`
 	selectApp   = `SELECT ` + appColumns + ` FROM applications WHERE id = $1`
 	lockApp     = selectApp + ` FOR UPDATE`
@@ -342,7 +342,7 @@ func subjectOf(id int64) string { return "application/" + strconv.FormatInt(id, 
 
 // appKind reads applications for the shared readers (store.go).
 var appKind = recordKind[Application]{subject: subjectOf, scan: scanApp, id: func(a *Application) int64 { return a.ID },
-	byID: selectApp, byKey: selectByKey, fingerprint: `SELECT ` + appFingerprint + ` FROM applications r WHERE r.id = $1`}
+	byID: selectApp, byKey: selectByKey}
 
 // scanApp reads appColumns, after the extra destinations given first.
 func scanApp(row pgx.Row, extra ...any) (*Application, error) {

@@ -138,11 +138,11 @@ const (
 const (
 	caseColumns = `id, opened_by, idempotency_key, coalesce(parcel_id, ''), reference, state, document, review,
 decision, closure, opened_at, updated_at`
-	insertCase = `INSERT INTO violation_cases (opened_by, idempotency_key, document_sha256, parcel_id, reference,
+	insertCase = `INSERT INTO violation_cases AS r (opened_by, idempotency_key, document_sha256, parcel_id, reference,
     plan_version_id, rule_pack, rule_pack_version, document, review, state, opened_at, updated_at)
 VALUES ($1, $2, $3, nullif($4, ''), $5, $6, $7, $8, $9, $10, 'open', now(), now())
 ON CONFLICT (opened_by, idempotency_key) DO NOTHING
-RETURNING id`
+RETURNING r.id, ` + caseFingerprint
 	selectCaseByKey = `SELECT document_sha256, ` + caseColumns + ` FROM violation_cases WHERE opened_by = $1 AND idempotency_key = $2`
 	selectCase      = `SELECT ` + caseColumns + ` FROM violation_cases WHERE id = $1`
 	lockCase        = selectCase + ` FOR UPDATE`
@@ -415,7 +415,7 @@ func caseSubject(id int64) string { return "case/" + strconv.FormatInt(id, 10) }
 
 // caseKind reads cases for the shared readers (store.go).
 var caseKind = recordKind[Case]{subject: caseSubject, scan: scanCase, id: func(c *Case) int64 { return c.ID },
-	byID: selectCase, byKey: selectCaseByKey, fingerprint: `SELECT ` + caseFingerprint + ` FROM violation_cases r WHERE r.id = $1`}
+	byID: selectCase, byKey: selectCaseByKey}
 
 // scanCase reads caseColumns, after the extra destinations given first.
 func scanCase(row pgx.Row, extra ...any) (*Case, error) {

@@ -39,13 +39,13 @@ const ActionCertificateIssued = "certificate.issued"
 
 // The certificates' SQL.
 const (
-	certColumns       = `id, parcel_id, issued_by, idempotency_key, plan, issued_at`
-	selectCertKey     = `SELECT ` + certColumns + ` FROM certificates WHERE issued_by = $1 AND idempotency_key = $2`
-	selectCert        = `SELECT ` + certColumns + ` FROM certificates WHERE id = $1`
-	unclosedCase      = `SELECT id FROM violation_cases WHERE parcel_id = $1 AND state <> 'closed' ORDER BY id LIMIT 1`
-	insertCert        = `INSERT INTO certificates (parcel_id, issued_by, idempotency_key, plan, issued_at) VALUES ($1, $2, $3, $4, now()) RETURNING id`
-	certNumberForm    = "NV-%06d"
-	certFingerprintOf = `SELECT ` + certFingerprint + ` FROM certificates r WHERE r.id = $1`
+	certColumns   = `id, parcel_id, issued_by, idempotency_key, plan, issued_at`
+	selectCertKey = `SELECT ` + certColumns + ` FROM certificates WHERE issued_by = $1 AND idempotency_key = $2`
+	selectCert    = `SELECT ` + certColumns + ` FROM certificates WHERE id = $1`
+	unclosedCase  = `SELECT id FROM violation_cases WHERE parcel_id = $1 AND state <> 'closed' ORDER BY id LIMIT 1`
+	insertCert    = `INSERT INTO certificates AS r (parcel_id, issued_by, idempotency_key, plan, issued_at) VALUES ($1, $2, $3, $4, now())
+RETURNING r.id, ` + certFingerprint
+	certNumberForm = "NV-%06d"
 )
 
 // certificateDetail is the audit detail of a certificate.
@@ -101,13 +101,12 @@ func (s *Store) IssueCertificate(ctx context.Context, by Actor, r CertificateReq
 			return wrapErr(doing, err)
 		}
 		var id int64
-		if err := tx.QueryRow(ctx, insertCert, r.ParcelID, by.User, r.IdempotencyKey, string(plan)).Scan(&id); err != nil {
+		var sum string
+		if err := tx.QueryRow(ctx, insertCert, r.ParcelID, by.User, r.IdempotencyKey, string(plan)).Scan(&id, &sum); err != nil {
 			return wrapErr(doing, err)
 		}
-		detail := &certificateDetail{Number: certNumber(id), ParcelID: r.ParcelID, IdempotencyKey: r.IdempotencyKey, PlanVersionID: r.Plan.ID}
-		if err := stamp(ctx, tx, certFingerprintOf, id, detail); err != nil {
-			return err
-		}
+		detail := &certificateDetail{recordSum: recordSum{sum}, Number: certNumber(id), ParcelID: r.ParcelID,
+			IdempotencyKey: r.IdempotencyKey, PlanVersionID: r.Plan.ID}
 		if _, err := appendEntry(ctx, tx, by, ActionCertificateIssued, certSubject(id), detail); err != nil {
 			return err
 		}

@@ -183,14 +183,14 @@ type recordKind[T any] struct {
 	scan func(row pgx.Row, extra ...any) (*T, error)
 	id   func(*T) int64
 	// byID selects the record by id ($1), byKey by submitter and key
-	// ($1, $2), the document's fingerprint first; fingerprint selects the
-	// fingerprint of what the record never changes (id $1).
-	byID, byKey, fingerprint string
+	// ($1, $2), the document's fingerprint first.
+	byID, byKey string
 }
 
 // recordSum is the fingerprint of what a record never changes after it is
-// made (see the *Fingerprint SQL in audit.go), kept in the audit entry that
-// made it, so Verify notices an edit of any of it.
+// made (see the *Fingerprint SQL in audit.go, which the insert returns),
+// kept in the audit entry that made it, so Verify notices an edit of any
+// of it.
 type recordSum struct {
 	RecordSHA256 string `json:"record_sha256"`
 }
@@ -199,16 +199,6 @@ func (r *recordSum) setRecordSHA(sum string) { r.RecordSHA256 = sum }
 
 // fingerprinted is an audit detail carrying a recordSum.
 type fingerprinted interface{ setRecordSHA(string) }
-
-// stamp reads the fingerprint of record id inside tx into detail.
-func stamp(ctx context.Context, tx pgx.Tx, query string, id int64, detail fingerprinted) error {
-	var sum string
-	if err := tx.QueryRow(ctx, query, id).Scan(&sum); err != nil {
-		return wrapErr("fingerprinting the record", err)
-	}
-	detail.setRecordSHA(sum)
-	return nil
-}
 
 // get reads the record with the id by query.
 func (k recordKind[T]) get(ctx context.Context, q querier, query string, id int64) (*T, error) {
@@ -227,8 +217,8 @@ type submission struct {
 	// once; sum fingerprints the document submitted.
 	owner, key string
 	sum        []byte
-	// insert adds the record ON CONFLICT DO NOTHING RETURNING id, so a
-	// used key returns no row.
+	// insert adds the record ON CONFLICT DO NOTHING RETURNING its id and
+	// fingerprint, so a used key returns no row.
 	insert func(tx pgx.Tx) pgx.Row
 	// action and detail are the audit entry recording it; submit puts
 	// the record's fingerprint in the detail.
@@ -244,7 +234,8 @@ type submission struct {
 func (k recordKind[T]) submit(ctx context.Context, s *Store, sub submission) (rec *T, fresh bool, err error) {
 	err = s.inTx(ctx, sub.doing, func(tx pgx.Tx) error {
 		var id int64
-		err := sub.insert(tx).Scan(&id)
+		var sum string
+		err := sub.insert(tx).Scan(&id, &sum)
 		if errors.Is(err, pgx.ErrNoRows) {
 			rec, err = k.filedBefore(ctx, tx, sub.owner, sub.key, sub.sum)
 			return err
@@ -252,9 +243,7 @@ func (k recordKind[T]) submit(ctx context.Context, s *Store, sub submission) (re
 		if err != nil {
 			return wrapErr(sub.doing, err)
 		}
-		if err := stamp(ctx, tx, k.fingerprint, id, sub.detail); err != nil {
-			return err
-		}
+		sub.detail.setRecordSHA(sum)
 		if _, err := appendEntry(ctx, tx, sub.by, sub.action, k.subject(id), sub.detail); err != nil {
 			return err
 		}
