@@ -161,9 +161,13 @@ func (s *Server) textOnly() gin.HandlerFunc {
 		if !utf8.ValidString(c.Request.URL.Path) {
 			field = "path"
 		}
-		for k, vs := range c.Request.URL.Query() {
-			if !utf8.ValidString(k) || !utf8.ValidString(strings.Join(vs, "")) {
-				field = strings.ToValidUTF8(k, "?")
+		// Only an escape (or raw bytes that are no UTF-8) can decode to
+		// what is not text: a plain query is not parsed here a second time.
+		if raw := c.Request.URL.RawQuery; strings.IndexByte(raw, '%') >= 0 || !utf8.ValidString(raw) {
+			for k, vs := range c.Request.URL.Query() {
+				if !utf8.ValidString(k) || !utf8.ValidString(strings.Join(vs, "")) {
+					field = strings.ToValidUTF8(k, "?")
+				}
 			}
 		}
 		if !utf8.ValidString(c.GetHeader(idempotencyHeader)) {
