@@ -1,8 +1,9 @@
 // Package api is Parvaneh's HTTP interface: JSON under /api/v1 (parcels, plan
 // layers for the map, estimates, validations of engineers' proposals,
 // Article 100 violation reviews; and, for holders of a bearer token, permit
-// applications, violation cases with the commission's decisions and
-// certificates of no violation), health and readiness, and the OpenAPI
+// applications, violation cases with the commission's decisions,
+// certificates of no violation and the admin's plan bundle uploads), health
+// and readiness, and the OpenAPI
 // document. Handlers translate HTTP to the permits, layers and records
 // packages and back; every error leaves as one JSON body with a stable code,
 // a message in English and Persian and the field at fault (see errors.go).
